@@ -1,0 +1,223 @@
+"""Batching: a reproducible sharded batch sampler, a collate function that counts skipped samples,
+and ``build_dataloader`` that assembles them from the ``Train`` / ``Eval`` config sections.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from typing import Iterator
+
+import numpy as np
+import paddle.distributed as dist
+from paddle.io import DataLoader, DistributedBatchSampler
+from paddle.io.dataloader.collate import default_collate_fn
+
+from ppocr.registry import DATASETS, accepted_params, build, nearest
+from ppocr.utils.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+LOADER_KEYS = {
+    "batch_size_per_card": None,  # required
+    "shuffle": False,
+    "drop_last": False,
+    "num_workers": 0,
+    "use_shared_memory": True,
+}
+SECTION_KEYS = ("dataset", "loader")
+
+
+class SeededBatchSampler(DistributedBatchSampler):
+    """Batch sampler that shards indices across processes and shuffles reproducibly.
+
+    Like ``paddle.io.DistributedBatchSampler``, indices are padded (by repeating the first
+    ones) to a multiple of the number of processes and every process takes a disjoint share
+    (rank ``r`` takes positions ``r, r + n, r + 2n, ...``). Unlike it, the shuffle is drawn
+    from ``RandomState`` seeded by ``(seed, epoch)`` and the epoch only changes through
+    ``set_epoch``, so the order is the same for a given seed and epoch, whatever
+    ``num_workers`` is and whether training was resumed.
+
+    Args:
+        dataset: anything with ``__len__``.
+        batch_size: samples per batch on this process.
+        num_replicas: number of processes (default ``paddle.distributed.get_world_size()``).
+        rank: this process (default ``paddle.distributed.get_rank()``).
+        shuffle: shuffle every epoch.
+        drop_last: drop the last incomplete batch.
+        seed: base seed of the shuffle (``None``: 0).
+    """
+
+    def __init__(self, dataset, batch_size: int, num_replicas: int | None = None, rank: int | None = None,
+                 shuffle: bool = False, drop_last: bool = False, seed: int | None = None):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        for arg, val in (("shuffle", shuffle), ("drop_last", drop_last)):
+            if not isinstance(val, bool):
+                raise TypeError(f"{arg} must be true or false, got {val!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise TypeError(f"seed must be an integer or null, got {seed!r}")
+        num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
+        rank = dist.get_rank() if rank is None else rank
+        if not isinstance(num_replicas, int) or num_replicas < 1:
+            raise ValueError(f"num_replicas must be a positive integer, got {num_replicas!r}")
+        if not isinstance(rank, int) or not 0 <= rank < num_replicas:
+            raise ValueError(f"rank must be in [0, {num_replicas}), got {rank!r}")
+        super().__init__(dataset, batch_size, num_replicas=num_replicas, rank=rank, shuffle=shuffle,
+                         drop_last=drop_last)
+        self.seed = seed
+        self.start_batch = 0
+
+    def local_indices(self) -> list[int]:
+        """This process's sample indices for the current epoch, in order."""
+        n = len(self.dataset)
+        if self.shuffle:
+            rng = np.random.RandomState(np.random.SeedSequence([int(self.seed or 0) & 0xFFFFFFFF, self.epoch])
+                                        .generate_state(1)[0])
+            order = rng.permutation(n)
+        else:
+            order = np.arange(n)
+        total = int(math.ceil(n / self.nranks)) * self.nranks
+        if total > n and n > 0:
+            order = np.concatenate([order, np.resize(order, total - n)])
+        return order[self.local_rank::self.nranks].tolist()
+
+    def __iter__(self) -> Iterator[list[int]]:
+        indices = self.local_indices()[self.start_batch * self.batch_size:]
+        batch: list[int] = []
+        for idx in indices:
+            batch.append(idx)
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __len__(self) -> int:
+        n = int(math.ceil(len(self.dataset) / self.nranks))
+        return n // self.batch_size if self.drop_last else int(math.ceil(n / self.batch_size))
+
+    def set_epoch(self, epoch: int, start_batch: int = 0) -> None:
+        """Select the shuffle of ``epoch`` and skip its first ``start_batch`` batches (a resumed epoch)."""
+        if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
+            raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}")
+        if not isinstance(start_batch, (int, np.integer)) or start_batch < 0:
+            raise ValueError(f"start_batch must be a non-negative integer, got {start_batch!r}")
+        self.epoch = int(epoch)
+        self.start_batch = int(start_batch)
+
+
+def collate_skip_none(batch: list) -> dict:
+    """Drop ``None`` samples, stack the rest with paddle's default collate, add ``skipped``.
+
+    Args:
+        batch: sample dicts, ``None`` for skipped samples.
+
+    Returns:
+        ``{key: batched values, ..., 'skipped': int64 array [n_skipped]}``; only
+        ``{'skipped': ...}`` when every sample was skipped.
+    """
+    kept = [b for b in batch if b is not None]
+    skipped = np.array([len(batch) - len(kept)], dtype=np.int64)
+    if not kept:
+        return {"skipped": skipped}
+    if not isinstance(kept[0], dict):
+        raise TypeError(f"dataset samples must be dicts (end the transforms with KeepKeys), got "
+                        f"{type(kept[0]).__name__}")
+    out = default_collate_fn(kept)
+    out["skipped"] = skipped
+    return out
+
+
+def _check_loader_cfg(loader_cfg, mode: str) -> dict:
+    where = f"{mode}.loader"
+    if not isinstance(loader_cfg, dict):
+        raise ConfigError(f"{where}: expected a mapping with batch_size_per_card, shuffle, drop_last, num_workers, "
+                          f"got {loader_cfg!r}")
+    for k in loader_cfg:
+        if k not in LOADER_KEYS:
+            raise ConfigError(f"{where}: unknown key {k!r}; {nearest(k, LOADER_KEYS)}")
+    opts = {k: loader_cfg.get(k, v) for k, v in LOADER_KEYS.items()}
+    bs = opts["batch_size_per_card"]
+    if bs is None:
+        raise ConfigError(f"{where}.batch_size_per_card is missing; set it to the batch size per device, e.g. 64")
+    if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1:
+        raise ConfigError(f"{where}.batch_size_per_card must be a positive integer, got {bs!r}")
+    nw = opts["num_workers"]
+    if isinstance(nw, bool) or not isinstance(nw, int) or nw < 0:
+        raise ConfigError(f"{where}.num_workers must be an integer >= 0, got {nw!r}")
+    for k in ("shuffle", "drop_last", "use_shared_memory"):
+        if not isinstance(opts[k], bool):
+            raise ConfigError(f"{where}.{k} must be true or false, got {opts[k]!r}")
+    return opts
+
+
+def build_dataloader(cfg: dict, mode: str, global_cfg: dict, seed: int | None = None) -> DataLoader:
+    """Build the dataset, sampler and ``paddle.io.DataLoader`` of ``cfg[mode]``.
+
+    Example::
+
+        loader = build_dataloader(cfg, "Train", cfg["Global"], seed=cfg["Global"].get("seed"))
+        for epoch in range(epochs):
+            set_epoch(loader, epoch)
+            for batch in loader:  # dict of tensors + 'skipped'
+                ...
+
+    Args:
+        cfg: the whole config.
+        mode: ``'Train'`` or ``'Eval'``.
+        global_cfg: the ``Global`` section.
+        seed: base seed of data order and augmentation (``None``: 0).
+
+    Returns:
+        A DataLoader over dict batches with an extra ``skipped`` count (non-persistent workers).
+
+    Raises:
+        ConfigError: a missing section, ``dataset`` or ``loader``; unknown or invalid keys.
+    """
+    if mode not in ("Train", "Eval"):
+        raise ConfigError(f"mode must be 'Train' or 'Eval', got {mode!r}")
+    section = cfg.get(mode) if isinstance(cfg, dict) else None
+    if section is None:
+        what = "evaluation" if mode == "Eval" else "training"
+        raise ConfigError(f"the config has no {mode} section, which is needed for {what}; add {mode}: "
+                          f"{{dataset: {{name: SimpleDataSet, ...}}, loader: {{batch_size_per_card: ...}}}}")
+    if not isinstance(section, dict):
+        raise ConfigError(f"{mode}: expected a mapping with 'dataset' and 'loader', got {section!r}")
+    for k in section:
+        if k not in SECTION_KEYS:
+            raise ConfigError(f"{mode}: unknown key {k!r}; {nearest(k, SECTION_KEYS)}")
+    for k in SECTION_KEYS:
+        if k not in section:
+            raise ConfigError(f"{mode}.{k} is missing; the {mode} section needs both 'dataset' and 'loader'")
+    opts = _check_loader_cfg(section["loader"], mode)
+    ds_cfg = section["dataset"]
+    if isinstance(ds_cfg, dict) and "name" in ds_cfg and \
+            "global_cfg" in accepted_params(DATASETS.get(ds_cfg["name"], f"{mode}.dataset"))[0]:
+        if "global_cfg" in ds_cfg:
+            raise ConfigError(f"{mode}.dataset: 'global_cfg' is filled from the Global section; remove it")
+        # build() consumes its own global_cfg argument, so the dataset (which builds its transforms
+        # with the Global keys) receives it as a config key.
+        ds_cfg = {**ds_cfg, "global_cfg": global_cfg}
+    dataset = build(ds_cfg, DATASETS, where=f"{mode}.dataset", global_cfg=global_cfg, mode=mode, seed=seed)
+    sampler = SeededBatchSampler(dataset, opts["batch_size_per_card"], shuffle=opts["shuffle"],
+                                 drop_last=opts["drop_last"], seed=seed)
+    loader = DataLoader(dataset, batch_sampler=sampler, num_workers=opts["num_workers"],
+                        use_shared_memory=opts["use_shared_memory"], collate_fn=collate_skip_none,
+                        return_list=True, persistent_workers=False)
+    logger.info("%s loader: %d samples, %d batches per epoch on rank %d/%d, num_workers=%d", mode, len(dataset),
+                len(sampler), sampler.local_rank, sampler.nranks, opts["num_workers"])
+    return loader
+
+
+def set_epoch(loader: DataLoader, epoch: int, start_batch: int = 0) -> None:
+    """Set the epoch on the loader's sampler (data order) and dataset (augmentation).
+
+    Call it before iterating; workers are not persistent, so they pick up the dataset's epoch
+    when the iteration starts. ``start_batch`` skips the batches a resumed run already consumed
+    (no sample of them is loaded).
+    """
+    sampler = loader.batch_sampler
+    if hasattr(sampler, "set_epoch"):
+        sampler.set_epoch(epoch, start_batch)
+    if hasattr(loader.dataset, "set_epoch"):
+        loader.dataset.set_epoch(epoch)

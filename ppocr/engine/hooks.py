@@ -1,0 +1,229 @@
+"""Training hooks: logging, LR steps, evaluation + best model, checkpoints, VisualDL, time limit.
+
+Each hook is selected by name in the config's ``Hooks`` list (or the defaults in
+``ppocr.engine.program.DEFAULT_HOOKS``) and gets its settings from ``Global``.
+"""
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import time
+from collections import deque
+from typing import Any, Callable
+
+from ppocr.engine.checkpoint import rng_state, save_checkpoint
+from ppocr.engine.trainer import HookBase
+from ppocr.registry import HOOKS
+from ppocr.utils.logging import get_rank
+
+logger = logging.getLogger(__name__)
+
+
+class Checkpointer:
+    """Saves the model, optimizer and the full training state under ``save_dir/<name>``."""
+
+    def __init__(self, save_dir: str, model, optimizer, lr_scheduler=None, scaler=None):
+        self.save_dir, self.model, self.optimizer = save_dir, model, optimizer
+        self.lr_scheduler, self.scaler = lr_scheduler, scaler
+
+    def states(self, trainer, epoch_done: bool) -> dict[str, Any]:
+        st = trainer.state
+        return {
+            # PaddleOCR meaning: last completed epoch; plus batches consumed of the next one.
+            "epoch": st.epoch if epoch_done else st.epoch - 1,
+            "step_in_epoch": 0 if epoch_done else st.step_in_epoch,
+            "global_step": st.global_step,
+            "best_model_dict": dict(st.best),
+            "samples_seen": st.samples_seen,
+            "skipped": st.skipped,
+            "rng": rng_state(),
+            "lr_scheduler": self.lr_scheduler.state_dict() if self.lr_scheduler is not None else None,
+            "scaler": self.scaler.state_dict() if self.scaler is not None else None,
+        }
+
+    def save(self, name: str, trainer, epoch_done: bool = False) -> str:
+        prefix = os.path.join(self.save_dir, name)
+        save_checkpoint(prefix, self.model, self.optimizer, self.states(trainer, epoch_done))
+        logger.info("save model in %s", prefix)
+        return prefix
+
+
+@HOOKS.register()
+class LRSchedulerHook(HookBase):
+    """Steps the LR schedule once per optimizer step (schedules are defined per step)."""
+
+    def __init__(self, lr_scheduler):
+        self.lr_scheduler = lr_scheduler
+
+    def after_step(self):
+        if self.lr_scheduler is not None and self.trainer.step_info.get("optimizer_stepped"):
+            self.lr_scheduler.step()
+
+
+@HOOKS.register()
+class LoggerHook(HookBase):
+    """Logs PaddleOCR's training line every ``print_batch_step`` optimizer steps (rank 0)."""
+
+    def __init__(self, print_batch_step: int = 10, log_smooth_window: int = 20, steps_per_epoch: int = 1,
+                 train_metric: Callable | None = None):
+        self.every = max(1, int(print_batch_step))
+        self.window = max(1, int(log_smooth_window))
+        self.steps_per_epoch = max(1, steps_per_epoch)
+        self.train_metric = train_metric
+        self.losses: dict[str, deque] = {}
+        self._reset_window()
+
+    def _reset_window(self):
+        self.reader, self.batch, self.samples, self.steps, self.skipped = 0.0, 0.0, 0, 0, 0
+        self.t_last = time.perf_counter()
+
+    def before_train(self):
+        self.t_start = time.perf_counter()
+        self.step_start = self.trainer.state.global_step
+        self._reset_window()
+
+    def after_step(self):
+        info, st = self.trainer.step_info, self.trainer.state
+        for k, v in info.get("losses", {}).items():
+            self.losses.setdefault(k, deque(maxlen=self.window)).append(v)
+        self.reader += info.get("reader_cost", 0.0)
+        self.samples += info.get("samples", 0)
+        self.skipped += info.get("skipped", 0)
+        self.steps += 1
+        if not info.get("optimizer_stepped") or st.global_step % self.every or get_rank() != 0:
+            return
+        now = time.perf_counter()
+        wall = now - self.t_last
+        parts = [f"epoch: [{st.epoch}/{self.trainer.epoch_num}]", f"global_step: {st.global_step}",
+                 f"lr: {self.trainer.optimizer.get_lr():.6f}"]
+        if self.train_metric is not None:
+            parts += [f"{k}: {v:.6f}" for k, v in self.train_metric(self.trainer.preds, self.trainer.batch).items()]
+        parts += [f"{k}: {sum(q) / len(q):.6f}" for k, q in self.losses.items()]
+        done = st.global_step - self.step_start
+        total = (self.trainer.epoch_num - st.epoch + 1) * self.steps_per_epoch - st.step_in_epoch + st.global_step
+        if self.trainer.max_steps:
+            total = min(total, self.trainer.max_steps)
+        eta = (now - self.t_start) / max(done, 1) * max(total - st.global_step, 0)
+        parts += [f"avg_reader_cost: {self.reader / self.steps:.5f} s",
+                  f"avg_batch_cost: {wall / self.steps:.5f} s",
+                  f"avg_samples: {self.samples / self.steps:.1f}",
+                  f"ips: {self.samples / max(wall, 1e-9):.5f} samples/s",
+                  f"eta: {datetime.timedelta(seconds=int(eta))}"]
+        if self.skipped or st.skipped:
+            parts.append(f"skipped: {self.skipped} (total {st.skipped})")
+        logger.info(", ".join(parts))
+        self._reset_window()
+
+
+@HOOKS.register()
+class EvalHook(HookBase):
+    """Evaluates every ``interval`` steps after ``start`` (rank 0) and saves ``best_accuracy``."""
+
+    def __init__(self, evaluate: Callable[[], dict], main_indicator: str, start: int = 0, interval: int = 500,
+                 checkpointer: Checkpointer | None = None, final_eval: bool = True):
+        self.evaluate, self.main_indicator = evaluate, main_indicator
+        self.start, self.interval = int(start), max(1, int(interval))
+        self.checkpointer, self.final_eval = checkpointer, final_eval
+        self.last_step = -1
+        self.last_metric: dict | None = None
+
+    def _run(self):
+        st = self.trainer.state
+        self.last_step = st.global_step
+        if get_rank() != 0:
+            return
+        metric = self.evaluate()
+        self.last_metric = metric
+        logger.info("cur metric, " + ", ".join(f"{k}: {v}" for k, v in metric.items()))
+        if self.main_indicator not in metric:
+            raise KeyError(f"the eval metric has no {self.main_indicator!r} (got {sorted(metric)}); "
+                           "set Metric.main_indicator to one of them")
+        best = st.best.get(self.main_indicator)
+        if best is None or metric[self.main_indicator] >= best:
+            epoch = st.epoch if st.step_in_epoch else st.epoch - 1   # after the loop, epoch already advanced
+            st.best = dict(metric, best_epoch=epoch, best_step=st.global_step)
+            if self.checkpointer is not None:
+                self.checkpointer.save("best_accuracy", self.trainer)
+        logger.info("best metric, " + ", ".join(f"{k}: {v}" for k, v in st.best.items()))
+
+    def after_step(self):
+        st = self.trainer.state
+        if (self.trainer.step_info.get("optimizer_stepped") and st.global_step > self.start
+                and (st.global_step - self.start) % self.interval == 0):
+            self._run()
+
+    def after_train(self):
+        if self.final_eval and self.trainer.state.global_step != self.last_step and self.trainer.state.global_step:
+            self._run()
+
+
+@HOOKS.register()
+class CheckpointHook(HookBase):
+    """Writes ``latest`` after each epoch and when training stops early, ``iter_epoch_N`` every
+    ``save_epoch_step`` epochs (rank 0)."""
+
+    def __init__(self, checkpointer: Checkpointer, save_epoch_step: int = 1):
+        self.checkpointer = checkpointer
+        self.save_epoch_step = max(1, int(save_epoch_step))
+
+    def after_epoch(self):
+        if get_rank() != 0:
+            return
+        self.checkpointer.save("latest", self.trainer, epoch_done=True)
+        if self.trainer.state.epoch % self.save_epoch_step == 0:
+            self.checkpointer.save(f"iter_epoch_{self.trainer.state.epoch}", self.trainer, epoch_done=True)
+
+    def after_train(self):
+        if self.trainer.stop_reason and get_rank() == 0:
+            logger.info("stopping: %s", self.trainer.stop_reason)
+            self.checkpointer.save("latest", self.trainer)
+
+
+@HOOKS.register()
+class TimeLimitHook(HookBase):
+    """Stops training after ``seconds`` of wall time (``latest`` is then saved by CheckpointHook)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = float(seconds)
+
+    def before_train(self):
+        self.t0 = time.perf_counter()
+
+    def after_step(self):
+        if time.perf_counter() - self.t0 >= self.seconds:
+            self.trainer.request_stop(f"reached Global.max_train_seconds={self.seconds:g}")
+
+
+@HOOKS.register()
+class VisualDLHook(HookBase):
+    """Writes train loss, LR and eval metrics as VisualDL scalars under ``log_dir`` (rank 0)."""
+
+    def __init__(self, log_dir: str, every: int = 10, eval_hook: EvalHook | None = None):
+        self.log_dir, self.every, self.eval_hook = log_dir, max(1, int(every)), eval_hook
+        self.writer = None
+        self._seen_eval = -1
+
+    def before_train(self):
+        if get_rank() == 0:
+            from visualdl import LogWriter
+            self.writer = LogWriter(logdir=self.log_dir)
+
+    def after_step(self):
+        if self.writer is None:
+            return
+        st, info = self.trainer.state, self.trainer.step_info
+        if info.get("optimizer_stepped") and st.global_step % self.every == 0:
+            for k, v in info.get("losses", {}).items():
+                self.writer.add_scalar(tag=f"TRAIN/{k}", step=st.global_step, value=v)
+            self.writer.add_scalar(tag="TRAIN/lr", step=st.global_step, value=self.trainer.optimizer.get_lr())
+        ev = self.eval_hook
+        if ev is not None and ev.last_metric and ev.last_step != self._seen_eval:
+            self._seen_eval = ev.last_step
+            for k, v in ev.last_metric.items():
+                if isinstance(v, (int, float)):
+                    self.writer.add_scalar(tag=f"EVAL/{k}", step=st.global_step, value=v)
+
+    def after_train(self):
+        if self.writer is not None:
+            self.writer.close()

@@ -1,0 +1,311 @@
+"""Assemble a run from a config: train, evaluate, infer. The CLIs in ``tools/`` call these.
+
+Example:
+    >>> from ppocr.utils.config import get_config
+    >>> from ppocr.engine import train
+    >>> train(get_config("configs/rec/rec_mv3_none_bilstm_ctc.yml", ["Global.epoch_num=1"]))
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+
+import paddle
+
+from ppocr.data import build_dataloader, set_epoch
+from ppocr.engine import hooks as H
+from ppocr.engine.checkpoint import load_checkpoint, load_pretrained, set_rng_state, strip_suffix, verify_checkpoint
+from ppocr.engine.env import import_custom_modules, init_distributed, seed_everything, setup_device
+from ppocr.engine.evaluator import evaluate_model, label_free_transforms
+from ppocr.engine.trainer import Trainer
+from ppocr.losses import build_loss
+from ppocr.metrics import build_metric
+from ppocr.modeling import build_model
+from ppocr.optimizer import build_optimizer
+from ppocr.postprocess import build_post_process
+from ppocr.registry import HOOKS, build, nearest
+from ppocr.utils.config import dump_config
+from ppocr.utils.errors import ConfigError
+from ppocr.utils.logging import get_rank, setup_logging
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HOOKS = ["LRSchedulerHook", "LoggerHook", "EvalHook", "CheckpointHook", "TimeLimitHook", "VisualDLHook"]
+DATA_SECTION_KEYS = ("dataset", "loader", "sampler", "collate_fn")
+
+
+def _prepare(cfg: dict, log_name: str | None) -> tuple[dict, str]:
+    g = cfg["Global"]
+    save_dir = g.get("save_model_dir") or "./output/"
+    setup_logging(os.path.join(save_dir, log_name) if log_name else None)
+    import_custom_modules(g)
+    device = setup_device(g)
+    seed_everything(g.get("seed", 1024))
+    for section in ("Train", "Eval"):
+        for key in cfg.get(section) or {}:
+            if key not in DATA_SECTION_KEYS[:2]:
+                raise ConfigError(f"unknown key {section}.{key}; {nearest(key, DATA_SECTION_KEYS[:2])}")
+    return g, device
+
+
+def build_core(cfg: dict) -> dict[str, Any]:
+    """Post-processor, model, and the character count that ties them together (derived once, here)."""
+    g = cfg["Global"]
+    post = build_post_process(cfg["PostProcess"], g) if cfg.get("PostProcess") else None
+    num_classes = None
+    if post is not None and hasattr(post, "character"):
+        num_classes = len(post.character)
+    model = build_model(cfg["Architecture"], g, num_classes=num_classes)
+    return {"postprocess": post, "model": model, "num_classes": num_classes}
+
+
+def _check_codec(loader, post, section: str) -> None:
+    """The label encoder and the decoder must index the same characters."""
+    if post is None or not hasattr(post, "character"):
+        return
+    for op in getattr(getattr(loader.dataset, "ops", None), "ops", []):
+        chars = getattr(op, "character", None)
+        if chars is not None and list(chars) != list(post.character):
+            raise ConfigError(f"{section}: {type(op).__name__} has {len(chars)} classes but PostProcess has "
+                              f"{len(post.character)}; set character_dict_path/use_space_char in Global only "
+                              "(not per component) so both use the same dictionary")
+
+
+def _load_weights(g: dict, model, optimizer=None) -> dict | None:
+    """Global.checkpoints (exact resume) has priority over Global.pretrained_model (weights only)."""
+    if g.get("checkpoints"):
+        return load_checkpoint(g["checkpoints"], model, optimizer)
+    if g.get("pretrained_model"):
+        load_pretrained(g["pretrained_model"], model)
+    return None
+
+
+def _amp(g: dict) -> dict | None:
+    if not g.get("use_amp"):
+        return None
+    level, dtype = g.get("amp_level", "O1"), g.get("amp_dtype", "float16")
+    if level not in ("O1", "O2") or dtype not in ("float16", "bfloat16"):
+        raise ConfigError(f"Global.amp_level must be O1/O2 and amp_dtype float16/bfloat16, got {level}/{dtype}")
+    scaler = None
+    if dtype == "float16":
+        scaler = paddle.amp.GradScaler(init_loss_scaling=g.get("scale_loss", 1024.0),
+                                       use_dynamic_loss_scaling=g.get("use_dynamic_loss_scaling", True))
+    return {"level": level, "dtype": dtype, "scaler": scaler}
+
+
+def _hook_entries(cfg: dict) -> list[tuple[str, dict]]:
+    entries = cfg.get("Hooks")
+    if entries is None:
+        return [(n, {}) for n in DEFAULT_HOOKS]
+    out = []
+    for i, e in enumerate(entries):
+        if isinstance(e, str):
+            out.append((e, {}))
+        elif isinstance(e, dict) and len(e) == 1:
+            name, args = next(iter(e.items()))
+            out.append((name, dict(args or {})))
+        else:
+            raise ConfigError(f"Hooks.{i}: expected a hook name or {{Name: {{options}}}}, got {e!r}")
+    return out
+
+
+def _build_hooks(cfg: dict, ctx: dict) -> list:
+    g = cfg["Global"]
+    eval_step = g.get("eval_batch_step", [0, 500])
+    start, interval = (0, eval_step) if isinstance(eval_step, int) else (eval_step[0], eval_step[1])
+    built, eval_hook = [], None
+    for name, args in _hook_entries(cfg):
+        if name == "LRSchedulerHook":
+            hook = H.LRSchedulerHook(ctx["lr_scheduler"])
+        elif name == "LoggerHook":
+            hook = H.LoggerHook(g.get("print_batch_step", 10), g.get("log_smooth_window", 20),
+                                ctx["steps_per_epoch"], ctx["train_metric"], **args)
+        elif name == "EvalHook":
+            if ctx["evaluate"] is None:
+                continue
+            hook = eval_hook = H.EvalHook(ctx["evaluate"], ctx["main_indicator"], start, interval,
+                                          ctx["checkpointer"], **args)
+        elif name == "CheckpointHook":
+            hook = H.CheckpointHook(ctx["checkpointer"], g.get("save_epoch_step", 1), **args)
+        elif name == "TimeLimitHook":
+            if not g.get("max_train_seconds"):
+                continue
+            hook = H.TimeLimitHook(g["max_train_seconds"], **args)
+        elif name == "VisualDLHook":
+            if not g.get("use_visualdl"):
+                continue
+            hook = H.VisualDLHook(os.path.join(ctx["save_dir"], "vdl"), g.get("print_batch_step", 10),
+                                  eval_hook, **args)
+        else:
+            hook = build({"name": name, **args}, HOOKS, where=f"Hooks.{name}")
+        built.append(hook)
+    return built
+
+
+def _train_metric(cfg: dict, post):
+    """PaddleOCR's ``cal_metric_during_train``: the metric on the logged batch."""
+    if not cfg["Global"].get("cal_metric_during_train") or post is None:
+        return None
+    metric = build_metric(cfg["Metric"], cfg["Global"])
+
+    def compute(preds, batch):
+        metric.reset()
+        metric(post(preds, *[batch[k] for k in getattr(post, "eval_keys", ("label",))]), batch)
+        return metric.get_metric()
+
+    return compute
+
+
+def _fresh_names(fn):
+    """Run ``fn`` with Paddle's parameter/accumulator name counters reset, so a model built twice in one
+    process gets the same names both times and optimizer state saved by one run loads into the other."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with paddle.utils.unique_name.guard():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@_fresh_names
+def train(cfg: dict) -> dict[str, Any]:
+    """Train from a resolved config; returns ``{'best': ..., 'global_step': ..., 'last_eval': ...}``."""
+    g, device = _prepare(cfg, "train.log")
+    world = init_distributed()
+    save_dir = g.get("save_model_dir") or "./output/"
+    os.makedirs(save_dir, exist_ok=True)
+    if get_rank() == 0:
+        dump_config(cfg, os.path.join(save_dir, "config.yml"))
+    seed = g.get("seed", 1024)
+    core = build_core(cfg)
+    model, post = core["model"], core["postprocess"]
+    train_loader = build_dataloader(cfg, "Train", g, seed)
+    _check_codec(train_loader, post, "Train")
+    valid_loader = build_dataloader(cfg, "Eval", g, seed) if cfg.get("Eval") else None
+    if valid_loader is not None:
+        _check_codec(valid_loader, post, "Eval")
+    loss_fn = build_loss(cfg["Loss"], g)
+    metric = build_metric(cfg["Metric"], g) if cfg.get("Metric") else None
+    accum = int(g.get("accumulation_steps", 1) or 1)
+    steps_per_epoch = max(1, len(train_loader) // accum)
+    epoch_num = int(g.get("epoch_num", 1))
+    optimizer, lr_scheduler = build_optimizer(cfg["Optimizer"], epoch_num, steps_per_epoch, model)
+    amp = _amp(g)
+    states = _load_weights(g, model, optimizer)
+    if g.get("use_sync_bn") and world > 1:
+        model = paddle.nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    if amp and amp["level"] == "O2":
+        model, optimizer = paddle.amp.decorate(models=model, optimizers=optimizer, level="O2", dtype=amp["dtype"])
+    train_model = paddle.DataParallel(model) if world > 1 else model
+    n_params = sum(int(p.size) for p in model.parameters())
+    logger.info("device %s, world size %d, %d parameters, %d train batches/epoch%s", device, world, n_params,
+                len(train_loader), f", {len(valid_loader.dataset)} eval samples" if valid_loader else "")
+
+    evaluate = None
+    if valid_loader is not None and metric is not None:
+        def evaluate():
+            return evaluate_model(model, valid_loader, post, metric)
+
+    checkpointer = H.Checkpointer(save_dir, model, optimizer, lr_scheduler, amp["scaler"] if amp else None)
+    ctx = dict(lr_scheduler=lr_scheduler, steps_per_epoch=steps_per_epoch, train_metric=_train_metric(cfg, post),
+               evaluate=evaluate, main_indicator=getattr(metric, "main_indicator", None), checkpointer=checkpointer,
+               save_dir=save_dir)
+    trainer = Trainer(train_model, loss_fn, optimizer, train_loader, epoch_num=epoch_num,
+                      hooks=_build_hooks(cfg, ctx), set_epoch=set_epoch, accumulation_steps=accum, amp=amp,
+                      max_steps=g.get("max_steps"), input_keys=getattr(model, "input_keys", ("image",)))
+    if states is not None:
+        st = trainer.state
+        st.epoch = int(states.get("epoch", 0)) + 1
+        st.step_in_epoch = int(states.get("step_in_epoch", 0))
+        st.global_step = int(states.get("global_step", 0))
+        st.best = dict(states.get("best_model_dict") or {})
+        st.samples_seen, st.skipped = states.get("samples_seen", 0), states.get("skipped", 0)
+        if states.get("lr_scheduler") is not None and lr_scheduler is not None:
+            lr_scheduler.set_state_dict(states["lr_scheduler"])
+        if states.get("scaler") is not None and amp and amp["scaler"] is not None:
+            amp["scaler"].load_state_dict(states["scaler"])
+        if states.get("rng") is not None:
+            set_rng_state(states["rng"])
+    t0 = time.perf_counter()
+    state = trainer.train()
+    eval_hook = next((h for h in trainer.hooks if isinstance(h, H.EvalHook)), None)
+    result = {"best": dict(state.best), "global_step": state.global_step, "epoch": state.epoch,
+              "skipped": state.skipped, "train_seconds": time.perf_counter() - t0,
+              "last_eval": eval_hook.last_metric if eval_hook else None, "save_dir": save_dir}
+    logger.info("training done in %.1f s: global_step %d, best %s", result["train_seconds"], state.global_step,
+                state.best)
+    return result
+
+
+@_fresh_names
+def evaluate(cfg: dict) -> dict[str, Any]:
+    """Evaluate ``Global.checkpoints`` (or ``pretrained_model``) on the Eval section."""
+    g, _ = _prepare(cfg, None)
+    core = build_core(cfg)
+    model, post = core["model"], core["postprocess"]
+    if not (g.get("checkpoints") or g.get("pretrained_model")):
+        raise ConfigError("eval needs weights: pass -o Global.checkpoints=./output/.../best_accuracy")
+    if g.get("checkpoints"):
+        verify_checkpoint(g["checkpoints"])
+        load_pretrained(strip_suffix(g["checkpoints"]), model)
+    else:
+        load_pretrained(g["pretrained_model"], model)
+    loader = build_dataloader(cfg, "Eval", g, g.get("seed", 1024))
+    _check_codec(loader, post, "Eval")
+    metric = build_metric(cfg["Metric"], g)
+    result = evaluate_model(model, loader, post, metric)
+    logger.info("metric eval ***************")
+    for k, v in result.items():
+        logger.info("%s:%s", k, v)
+    return result
+
+
+@_fresh_names
+def infer(cfg: dict) -> list[dict[str, Any]]:
+    """Run the training-time model on ``Global.infer_img`` (file or folder); writes ``save_res_path``."""
+    import cv2  # noqa: F401  (imported for a clear error early if missing)
+
+    from ppocr.data.imaug import build_transforms
+    from ppocr.engine.evaluator import list_images
+
+    g, _ = _prepare(cfg, None)
+    core = build_core(cfg)
+    model, post = core["model"], core["postprocess"]
+    weights = g.get("checkpoints") or g.get("pretrained_model")
+    if not weights:
+        raise ConfigError("infer needs weights: pass -o Global.checkpoints=./output/.../best_accuracy")
+    load_pretrained(strip_suffix(weights), model)
+    model.eval()
+    ops = build_transforms(label_free_transforms(cfg["Eval"]["dataset"]["transforms"]), g, "Eval.dataset.transforms")
+    results = []
+    for path in list_images(g.get("infer_img")):
+        with open(path, "rb") as f:
+            data = ops({"img_path": path, "image": f.read()})
+        image = paddle.to_tensor(data["image"][None])
+        with paddle.no_grad():
+            preds = model({"image": image})
+        text, score = post(preds)[0]
+        results.append({"img_path": path, "text": text, "score": float(score)})
+        logger.info("\t result: %s\t%s\t%.6f", path, text, score)
+    out = g.get("save_res_path")
+    if out:
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+        with open(out, "w", encoding="utf-8") as f:
+            for r in results:
+                f.write(f"{r['img_path']}\t{r['text']}\t{r['score']:.6f}\n")
+        logger.info("results written to %s", out)
+    return results
+
+
+@_fresh_names
+def export(cfg: dict) -> str:
+    """Export the model of ``cfg`` with the weights in ``Global.pretrained_model`` (or ``checkpoints``)."""
+    from ppocr.engine.export import export as export_model
+
+    _prepare(cfg, None)
+    core = build_core(cfg)
+    return export_model(cfg, core["model"], core["postprocess"])

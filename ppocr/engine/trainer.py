@@ -1,0 +1,163 @@
+"""The training loop. Everything else (logging, LR steps, evaluation, checkpoints, VisualDL) is a hook.
+
+Example:
+    >>> trainer = Trainer(model, loss_fn, optimizer, train_loader, epoch_num=10, hooks=[LoggerHook(10)])
+    >>> trainer.train()
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import paddle
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainState:
+    """Everything that must survive a resume besides weights and optimizer state."""
+
+    epoch: int = 1                 # the epoch in progress (1-based)
+    step_in_epoch: int = 0         # batches of `epoch` already consumed
+    global_step: int = 0           # optimizer steps taken
+    best: dict = field(default_factory=dict)   # best eval metric (and its step/epoch)
+    samples_seen: int = 0
+    skipped: int = 0               # samples dropped by the data pipeline so far
+
+
+class HookBase:
+    """A hook sees the trainer at fixed points of the loop. Override what you need."""
+
+    trainer: "Trainer"
+
+    def before_train(self): ...
+    def before_epoch(self): ...
+    def before_step(self): ...
+    def after_step(self): ...
+    def after_epoch(self): ...
+    def after_train(self): ...
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def set_state_dict(self, state: dict) -> None: ...
+
+
+class Trainer:
+    """Runs epochs of ``run_step`` over ``train_loader`` and calls the hooks around them.
+
+    Args:
+        model: ``model(batch)`` returns predictions.
+        loss_fn: ``loss_fn(preds, batch)`` returns a dict with ``loss``.
+        optimizer: a paddle optimizer (its LR scheduler is stepped by a hook).
+        train_loader: yields batch dicts; ``batch['skipped']`` counts dropped samples.
+        epoch_num: last epoch to run.
+        hooks: called in order at each point of the loop.
+        set_epoch: ``set_epoch(loader, epoch, start_batch)`` positions the loader (data order and
+            augmentation are functions of seed, epoch and index).
+        accumulation_steps: batches per optimizer step.
+        amp: ``None`` or a dict ``{'level': 'O1', 'dtype': 'float16', 'scaler': GradScaler | None}``.
+        max_steps: stop after this many optimizer steps (``None``: no limit).
+    """
+
+    def __init__(self, model, loss_fn: Callable, optimizer, train_loader: Iterable, *, epoch_num: int,
+                 hooks: list[HookBase], set_epoch: Callable | None = None, accumulation_steps: int = 1,
+                 amp: dict | None = None, max_steps: int | None = None, input_keys: Iterable[str] = ("image",)):
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.train_loader, self.epoch_num = train_loader, epoch_num
+        self.set_epoch = set_epoch
+        self.accumulation_steps = max(1, int(accumulation_steps))
+        self.amp, self.max_steps = amp, max_steps
+        self.input_keys = tuple(input_keys)
+        self.state = TrainState()
+        self.hooks: list[HookBase] = []
+        for h in hooks:
+            h.trainer = self
+            self.hooks.append(h)
+        self.stop_reason: str | None = None
+        self.step_info: dict[str, Any] = {}
+        self.batch: dict | None = None
+        self.preds = None
+
+    def _call(self, point: str) -> None:
+        for h in self.hooks:
+            getattr(h, point)()
+
+    def request_stop(self, reason: str) -> None:
+        """Ask the loop to stop after the current step (hooks use it, e.g. for time limits)."""
+        self.stop_reason = self.stop_reason or reason
+
+    def train(self) -> TrainState:
+        self.model.train()
+        self._call("before_train")
+        try:
+            while self.state.epoch <= self.epoch_num and not self.stop_reason:
+                self._run_epoch()
+        finally:
+            self._call("after_train")
+        return self.state
+
+    def _run_epoch(self) -> None:
+        st = self.state
+        if self.set_epoch is not None:
+            self.set_epoch(self.train_loader, st.epoch, st.step_in_epoch)
+        self._call("before_epoch")
+        t_read = time.perf_counter()
+        for batch in self.train_loader:
+            reader_cost = time.perf_counter() - t_read
+            skipped = batch.pop("skipped", None)
+            self.step_info = {"reader_cost": reader_cost, "skipped": int(skipped.sum()) if skipped is not None else 0}
+            st.step_in_epoch += 1
+            st.skipped += self.step_info["skipped"]
+            if not any(k in batch for k in self.input_keys):
+                t_read = time.perf_counter()
+                continue  # every sample of this batch was dropped (and counted)
+            self.batch = batch
+            self._call("before_step")
+            self.run_step(batch)
+            self._call("after_step")
+            if self.max_steps is not None and st.global_step >= self.max_steps:
+                self.request_stop(f"reached Global.max_steps={self.max_steps}")
+            if self.stop_reason:
+                return
+            t_read = time.perf_counter()
+        self._call("after_epoch")
+        st.epoch += 1
+        st.step_in_epoch = 0
+
+    def _autocast(self):
+        if not self.amp:
+            return contextlib.nullcontext()
+        return paddle.amp.auto_cast(level=self.amp["level"], dtype=self.amp["dtype"])
+
+    def run_step(self, batch: dict) -> None:
+        """Forward, backward and (every ``accumulation_steps`` batches) an optimizer step."""
+        t0 = time.perf_counter()
+        with self._autocast():
+            preds = self.model(batch)
+            losses = self.loss_fn(preds, batch)
+        loss = losses["loss"]
+        scaled = loss / self.accumulation_steps if self.accumulation_steps > 1 else loss
+        scaler = self.amp.get("scaler") if self.amp else None
+        if scaler is not None:
+            scaler.scale(scaled).backward()
+        else:
+            scaled.backward()
+        stepped = self.state.step_in_epoch % self.accumulation_steps == 0
+        if stepped:
+            if scaler is not None:
+                scaler.step(self.optimizer)
+                scaler.update()
+            else:
+                self.optimizer.step()
+            self.optimizer.clear_grad()
+            self.state.global_step += 1
+        n = int(next(batch[k] for k in self.input_keys if k in batch).shape[0])
+        self.state.samples_seen += n
+        self.preds = preds
+        self.step_info.update(losses={k: float(v) for k, v in losses.items()}, samples=n,
+                              batch_cost=time.perf_counter() - t0, optimizer_stepped=stepped)

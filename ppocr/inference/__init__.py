@@ -1,0 +1,1 @@
+"""``paddle.inference`` predictors for exported models (PaddleOCR ``tools/infer`` compatible flags)."""

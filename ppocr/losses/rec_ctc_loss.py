@@ -1,0 +1,56 @@
+"""CTC loss for recognition heads that output per-time-step logits."""
+from __future__ import annotations
+
+import paddle
+import paddle.nn as nn
+import paddle.nn.functional as F
+
+from ppocr.registry import LOSSES
+from ppocr.utils.errors import DataError
+
+
+@LOSSES.register()
+class CTCLoss(nn.Layer):
+    """Connectionist temporal classification loss, blank index 0, mean over the batch.
+
+    Each sample's loss is the negative log-likelihood of its label over all alignments (not
+    divided by the label length). ``paddle.nn.functional.ctc_loss`` applies the softmax itself,
+    so the head's raw logits go in.
+
+    Example:
+        >>> loss_fn = CTCLoss()
+        >>> loss_fn(logits, {"label": label, "length": length})["loss"]
+
+    Args:
+        use_focal_loss: weight each sample by ``(1 - exp(-loss)) ** 2`` so easy samples count less.
+
+    Shape:
+        preds: [B, T, C] logits (or a tuple/list whose last item is; heads with
+        ``return_feats`` return ``(feats, logits)``); batch['label']: [B, L] int (0-padded);
+        batch['length']: [B] int, each <= T. Output ``loss``: scalar.
+    """
+
+    def __init__(self, use_focal_loss: bool = False):
+        super().__init__()
+        self.use_focal_loss = use_focal_loss
+
+    def forward(self, preds, batch: dict) -> dict[str, paddle.Tensor]:
+        if isinstance(preds, (list, tuple)):
+            preds = preds[-1]
+        for key in ("label", "length"):
+            if key not in batch:
+                raise DataError(f"CTCLoss needs batch[{key!r}] (from the CTC label encoder); "
+                                f"got keys {sorted(batch)}")
+        if len(preds.shape) != 3:
+            raise DataError(f"CTCLoss expects logits [B, T, C], got shape {list(preds.shape)}")
+        logits = preds.transpose([1, 0, 2])  # [T, B, C]
+        t, b = logits.shape[0], logits.shape[1]
+        input_lengths = paddle.full([b], t, dtype="int64")
+        labels = batch["label"].astype("int32")
+        label_lengths = batch["length"].astype("int64").reshape([-1])
+        loss = F.ctc_loss(logits, labels, input_lengths, label_lengths, blank=0, reduction="none")
+        loss = loss.reshape([-1])
+        if self.use_focal_loss:
+            weight = paddle.square(1.0 - paddle.exp(-loss))
+            loss = loss * weight
+        return {"loss": loss.mean()}

@@ -1,0 +1,203 @@
+"""The standard model: (transform) -> backbone -> optional neck -> head, built from the
+``Architecture`` section of a config.
+
+Example:
+    >>> cfg = {"model_type": "rec", "algorithm": "CRNN", "Transform": None,
+    ...        "Backbone": {"name": "MobileNetV3", "scale": 0.5, "model_name": "large"},
+    ...        "Neck": {"name": "SequenceEncoder", "encoder_type": "rnn", "hidden_size": 96},
+    ...        "Head": {"name": "CTCHead", "fc_decay": 0}}
+    >>> model = build_model(cfg, num_classes=37)
+    >>> model({"image": paddle.rand([2, 3, 32, 100])}).shape
+    [2, 25, 37]
+"""
+from __future__ import annotations
+
+import inspect
+import logging
+from typing import Any, Sequence
+
+import paddle
+import paddle.nn as nn
+from paddle.static import InputSpec
+
+from ppocr.registry import ARCHITECTURES, BACKBONES, HEADS, NECKS, accepted_params, build, nearest
+from ppocr.utils.errors import ConfigError, DataError
+
+logger = logging.getLogger(__name__)
+
+MODEL_TYPES = ("det", "rec", "cls", "kie", "table", "e2e", "sr")
+ARCH_KEYS = ("name", "model_type", "algorithm", "Transform", "Backbone", "Neck", "Head")
+
+
+@ARCHITECTURES.register()
+class BaseModel(nn.Layer):
+    """Chains a backbone, an optional neck and a head.
+
+    Build it from config with ``build_model`` (or ``BaseModel.from_config``); the constructor
+    takes ready layers. Checkpoint keys start with ``backbone.``, ``neck.`` and ``head.``, as in
+    PaddleOCR.
+
+    Args:
+        backbone: image -> feature map layer.
+        head: produces the model output.
+        neck: optional layer between backbone and head.
+        model_type: task family (``'rec'``, ``'det'``, ...); decides ``input_spec``.
+        algorithm: informational name (``'CRNN'``, ``'DB'``, ...).
+
+    Attributes:
+        input_keys: batch keys ``forward`` reads: ``['image']``.
+
+    Shape:
+        image [B, C, H, W] -> head output (for CTC recognition [B, W / 4, num_classes]:
+        logits in training mode, probabilities in eval mode).
+    """
+
+    def __init__(self, backbone: nn.Layer, head: nn.Layer, neck: nn.Layer | None = None,
+                 model_type: str = "rec", algorithm: str | None = None):
+        super().__init__()
+        self.model_type = model_type
+        self.algorithm = algorithm
+        self.input_keys = ["image"]
+        self.backbone = backbone
+        self.neck = neck
+        self.head = head
+        # Heads that need targets while training (attention decoders) declare a ``batch`` argument.
+        self._head_takes_batch = "batch" in inspect.signature(head.forward).parameters
+
+    @classmethod
+    def from_config(cls, arch_cfg: dict, global_cfg: dict | None = None,
+                    num_classes: int | None = None) -> "BaseModel":
+        """Build from an ``Architecture`` section; see ``build_model``."""
+        unknown = [k for k in arch_cfg if k not in ARCH_KEYS]
+        if unknown:
+            raise ConfigError(f"Architecture has no key {unknown[0]!r}; {nearest(unknown[0], ARCH_KEYS)}")
+        model_type = arch_cfg.get("model_type")
+        if model_type not in MODEL_TYPES:
+            raise ConfigError(f"Architecture.model_type must be one of {list(MODEL_TYPES)}, got "
+                              f"{model_type!r}; {nearest(str(model_type), MODEL_TYPES)}")
+        if arch_cfg.get("Transform") is not None:
+            raise ConfigError("Architecture.Transform is not supported yet; set it to null "
+                              f"(got {arch_cfg['Transform']!r})")
+        for key, reg in (("Backbone", BACKBONES), ("Head", HEADS)):
+            if not arch_cfg.get(key):
+                raise ConfigError(f"Architecture.{key} is required; registered {reg.kind}s: "
+                                  f"{', '.join(reg.names())}")
+
+        backbone_cfg = arch_cfg["Backbone"]
+        backbone = build(backbone_cfg, BACKBONES, where="Architecture.Backbone",
+                         global_cfg=global_cfg, in_channels=3)
+        channels = _out_channels(backbone, "Architecture.Backbone")
+        neck = None
+        if arch_cfg.get("Neck"):
+            neck = build(arch_cfg["Neck"], NECKS, where="Architecture.Neck", global_cfg=global_cfg,
+                         in_channels=channels)
+            channels = _out_channels(neck, "Architecture.Neck")
+
+        head_cfg = arch_cfg["Head"]
+        _check_head_classes(head_cfg, num_classes)
+        defaults: dict[str, Any] = {"in_channels": channels}
+        if num_classes is not None:
+            defaults["out_channels"] = num_classes
+        head = build(head_cfg, HEADS, where="Architecture.Head", global_cfg=global_cfg, **defaults)
+
+        model = cls(backbone, head, neck=neck, model_type=model_type,
+                    algorithm=arch_cfg.get("algorithm"))
+        n_params = sum(int(p.numel()) for p in model.parameters())
+        logger.info("built %s model %s: %s -> %s -> %s, %d parameters", model_type,
+                    model.algorithm, type(backbone).__name__,
+                    type(neck).__name__ if neck is not None else "no neck",
+                    type(head).__name__, n_params)
+        return model
+
+    def forward(self, batch: dict | paddle.Tensor):
+        """Run the model on a batch dict (reads ``batch['image']``) or a bare image tensor."""
+        if isinstance(batch, dict):
+            if "image" not in batch:
+                raise DataError(f"model input needs an 'image' entry, got keys {sorted(batch)}")
+            x = batch["image"]
+        else:
+            x = batch
+            batch = None
+        x = self.backbone(x)
+        if self.neck is not None:
+            x = self.neck(x)
+        if self._head_takes_batch:
+            return self.head(x, batch=batch if self.training else None)
+        return self.head(x)
+
+    def input_spec(self, image_shape: Sequence[int]) -> list[InputSpec]:
+        """The export signature, for ``paddle.jit.to_static(..., input_spec=...)``.
+
+        Args:
+            image_shape: ``[C, H, W]`` as in the eval resize transform.
+
+        Returns:
+            One ``InputSpec`` named ``x``, float32, batch size free:
+            ``rec``: ``[None, C, H, -1]`` (any width; the height must stay H);
+            ``det``/``e2e``: ``[None, C, -1, -1]``;
+            other model types: ``[None, C, H, W]``.
+
+        Raises:
+            ConfigError: ``image_shape`` is not three positive ints.
+        """
+        if (not isinstance(image_shape, (list, tuple)) or len(image_shape) != 3
+                or not all(isinstance(v, int) and v > 0 for v in image_shape)):
+            raise ConfigError(f"image_shape must be [C, H, W] (three positive ints), got {image_shape!r}")
+        c, h, w = image_shape
+        if self.model_type == "rec":
+            shape = [None, c, h, -1]
+        elif self.model_type in ("det", "e2e"):
+            shape = [None, c, -1, -1]
+        else:
+            shape = [None, c, h, w]
+        return [InputSpec(shape, "float32", name="x")]
+
+
+def _out_channels(layer: nn.Layer, where: str) -> int:
+    if not hasattr(layer, "out_channels"):
+        raise ConfigError(f"{where}: {type(layer).__name__} has no 'out_channels' attribute, so the "
+                          f"next component's in_channels is unknown")
+    return layer.out_channels
+
+
+def _check_head_classes(head_cfg: Any, num_classes: int | None) -> None:
+    """Say clearly when a head needs a class count that nobody provided."""
+    if not isinstance(head_cfg, dict) or head_cfg.get("name") not in HEADS:
+        return  # build() reports these
+    cls = HEADS.get(head_cfg["name"])
+    params, _ = accepted_params(cls)
+    if "out_channels" not in params:
+        return
+    if "out_channels" in head_cfg:
+        if num_classes is not None and head_cfg["out_channels"] != num_classes:
+            logger.warning("Architecture.Head.out_channels=%s overrides the %d classes derived from "
+                           "the dictionary", head_cfg["out_channels"], num_classes)
+        return
+    if num_classes is None and inspect.signature(cls).parameters["out_channels"].default is inspect.Parameter.empty:
+        raise ConfigError(f"Architecture.Head: {head_cfg['name']} needs out_channels (the number of "
+                          f"classes); pass num_classes to build_model (derived from "
+                          f"Global.character_dict_path) or set Architecture.Head.out_channels")
+
+
+def build_model(arch_cfg: dict, global_cfg: dict | None = None,
+                num_classes: int | None = None) -> BaseModel:
+    """Build the model an ``Architecture`` config section describes.
+
+    Args:
+        arch_cfg: the section: ``model_type``, ``algorithm``, ``Transform`` (must be null),
+            ``Backbone`` (required), ``Neck`` (optional), ``Head`` (required), and optionally
+            ``name`` (a registered architecture, default ``BaseModel``).
+        global_cfg: the ``Global`` section; a few keys reach components that declare them.
+        num_classes: class count for heads that declare ``out_channels`` and whose config does
+            not set it (CTC: dictionary size + blank).
+
+    Returns:
+        The model, in training mode.
+
+    Raises:
+        ConfigError: unknown or missing keys or names, or arguments a component rejects.
+    """
+    if not isinstance(arch_cfg, dict):
+        raise ConfigError(f"Architecture must be a mapping, got {type(arch_cfg).__name__}")
+    cls = ARCHITECTURES.get(arch_cfg.get("name", "BaseModel"), where="Architecture.name")
+    return cls.from_config(arch_cfg, global_cfg=global_cfg, num_classes=num_classes)

@@ -1,0 +1,2 @@
+"""Heads; importing this package registers them in ``HEADS``."""
+from ppocr.modeling.heads import rec_ctc_head  # noqa: F401  (registration)

@@ -1,0 +1,2 @@
+"""Necks; importing this package registers them in ``NECKS``."""
+from ppocr.modeling.necks import rnn  # noqa: F401  (registration)

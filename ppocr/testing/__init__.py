@@ -1,0 +1,31 @@
+"""Helpers for tests and benchmarks: tiny generated datasets and configs pointed at them."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ppocr.utils.config import get_config
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SMOKE_REC = os.path.join(REPO_ROOT, "configs", "_smoke", "rec_smoke.yml")
+
+
+def make_rec_data(root: str, num_train: int = 8, num_eval: int = 4, seed: int = 0, max_len: int = 6) -> str:
+    """Render a tiny recognition dataset (``rec_gt_train.txt`` / ``rec_gt_eval.txt``) under ``root``."""
+    from ppocr.utils.demo_data import write_rec_split
+
+    train_seq, eval_seq = np.random.SeedSequence(seed).spawn(2)
+    write_rec_split(root, "train", num_train, np.random.default_rng(train_seq), max_len=max_len)
+    write_rec_split(root, "eval", num_eval, np.random.default_rng(eval_seq), max_len=max_len)
+    return root
+
+
+def rec_config(data_dir: str, save_dir: str, overrides: list[str] | None = None, config: str = SMOKE_REC) -> dict:
+    """Load ``config`` with its data and output paths pointed at ``data_dir`` / ``save_dir``."""
+    opts = [f"Global.save_model_dir={save_dir}",
+            f"Train.dataset.data_dir={data_dir}",
+            f"Train.dataset.label_file_list=[{os.path.join(data_dir, 'rec_gt_train.txt')}]",
+            f"Eval.dataset.data_dir={data_dir}",
+            f"Eval.dataset.label_file_list=[{os.path.join(data_dir, 'rec_gt_eval.txt')}]"]
+    return get_config(config, opts + list(overrides or []))

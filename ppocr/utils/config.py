@@ -1,0 +1,179 @@
+"""Config loading: YAML (safe_load only), ``-o`` overrides, and checks of section and Global keys."""
+from __future__ import annotations
+
+import copy
+import os
+from typing import Any, Iterable
+
+import yaml
+
+from ppocr.registry import nearest
+from ppocr.utils.errors import ConfigError
+
+SECTIONS = ("Global", "Architecture", "Loss", "Optimizer", "PostProcess", "Metric", "Train", "Eval", "Hooks")
+
+# Every Global key the toolkit reads, with what it does. A key outside this table is a typo
+# (error with the nearest names) unless it is in IGNORED_GLOBAL_KEYS.
+GLOBAL_KEYS = {
+    "use_gpu": "train on GPU (CUDA or DCU/ROCm build); falls back to CPU with a warning",
+    "use_xpu": "train on a Kunlun XPU",
+    "use_npu": "train on an Ascend NPU",
+    "use_mlu": "train on a Cambricon MLU",
+    "epoch_num": "number of epochs",
+    "log_smooth_window": "window (steps) of the smoothed loss in the log",
+    "print_batch_step": "log every N steps",
+    "save_model_dir": "where checkpoints, config.yml and train.log go",
+    "save_epoch_step": "write iter_epoch_N every N epochs",
+    "eval_batch_step": "[start_step, interval]: evaluate every interval steps after start_step",
+    "cal_metric_during_train": "compute the train metric on each logged batch",
+    "pretrained_model": "weights to start from (no optimizer state); mismatches are reported",
+    "checkpoints": "checkpoint prefix to resume from exactly",
+    "save_inference_dir": "export_model.py output folder",
+    "use_visualdl": "write VisualDL scalars under save_model_dir/vdl",
+    "infer_img": "image file or folder for the infer_* tools",
+    "character_dict_path": "dictionary file, one character per line",
+    "character_type": "legacy PaddleOCR key, unused",
+    "max_text_length": "longest transcription the label encoder accepts",
+    "infer_mode": "inference mode for components that declare it",
+    "use_space_char": "add ' ' to the dictionary",
+    "save_res_path": "where infer_* tools write their results",
+    "distributed": "set automatically under paddle.distributed.launch",
+    "seed": "random seed for weights, data order and augmentation",
+    "use_amp": "automatic mixed precision",
+    "amp_level": "O1 or O2",
+    "amp_dtype": "float16 or bfloat16",
+    "scale_loss": "initial loss scale for float16 AMP",
+    "use_dynamic_loss_scaling": "dynamic loss scaling for float16 AMP",
+    "accumulation_steps": "accumulate gradients over N batches",
+    "custom_imports": "modules to import so their components register",
+    "num_threads": "CPU threads for math kernels (default: all cores)",
+    "max_steps": "stop after this many optimizer steps (for smoke tests and benchmarks)",
+    "max_train_seconds": "stop after this much training wall time (checkpoints latest)",
+    "d2s_train_image_shape": "legacy PaddleOCR key, unused",
+    "save_inference_format": "legacy PaddleOCR key, unused",
+    "use_tensorboard": "legacy PaddleOCR key, unused",
+    "use_wandb": "legacy PaddleOCR key, unused",
+    "uniform_output_enabled": "legacy PaddleOCR key, unused",
+    "pdx_model_name": "legacy PaddleOCR key, unused",
+    "model_name": "legacy PaddleOCR key, unused",
+    "use_sync_bn": "convert BatchNorm to SyncBatchNorm in multi-GPU training",
+    "print_mem_info": "legacy PaddleOCR key, unused",
+    "export_with_pir": "legacy PaddleOCR key, unused",
+}
+
+
+def _parse_value(text: str) -> Any:
+    """Parse an override value as YAML; '1e-3' becomes a float, not YAML 1.1's string."""
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    if isinstance(value, str):
+        try:
+            return float(value) if any(c in value for c in ".eE") else int(value)
+        except ValueError:
+            return value
+    return value
+
+
+def load_config(path: str) -> dict:
+    """Read a YAML config with ``yaml.safe_load``.
+
+    Raises:
+        ConfigError: missing file, YAML syntax error (with line), or a top level that is not a mapping.
+    """
+    if not os.path.isfile(path):
+        raise ConfigError(f"config file {path!r} does not exist")
+    with open(path, encoding="utf-8") as f:
+        try:
+            cfg = yaml.safe_load(f)
+        except yaml.YAMLError as e:
+            raise ConfigError(f"{path}: not valid YAML: {e}") from e
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections ({', '.join(SECTIONS)}), got {type(cfg).__name__}")
+    return cfg
+
+
+def parse_overrides(items: Iterable[str] | None) -> list[tuple[str, Any]]:
+    """Turn ``['Global.epoch_num=3', ...]`` into ``[('Global.epoch_num', 3), ...]``."""
+    out = []
+    for item in items or []:
+        if "=" not in item:
+            raise ConfigError(f"-o {item!r}: expected key=value, e.g. -o Global.epoch_num=10")
+        key, value = item.split("=", 1)
+        out.append((key.strip(), _parse_value(value)))
+    return out
+
+
+def set_by_path(cfg: dict, dotted: str, value: Any) -> None:
+    """Set ``cfg['A']['b'][0]['c'] = value`` from ``'A.b.0.c'``.
+
+    Missing intermediate mappings are created; list indices must exist. A new key in an
+    existing component mapping is allowed here and rejected later by the builder with a hint.
+    """
+    parts = dotted.split(".")
+    if parts[0] not in SECTIONS:
+        raise ConfigError(f"-o {dotted}: unknown section {parts[0]!r}; {nearest(parts[0], SECTIONS)}")
+    node: Any = cfg
+    for i, part in enumerate(parts[:-1]):
+        path = ".".join(parts[: i + 1])
+        if isinstance(node, list):
+            node = node[_index(part, node, path)]
+        else:
+            if node.get(part) is None:
+                node[part] = {}
+            node = node[part]
+    last = parts[-1]
+    if isinstance(node, list):
+        node[_index(last, node, dotted)] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise ConfigError(f"-o {dotted}: {'.'.join(parts[:-1])} is a {type(node).__name__}, not a mapping")
+
+
+def _index(part: str, node: list, path: str) -> int:
+    try:
+        idx = int(part)
+    except ValueError:
+        raise ConfigError(f"-o {path}: expected a list index (0..{len(node) - 1}), got {part!r}") from None
+    if not -len(node) <= idx < len(node):
+        raise ConfigError(f"-o {path}: index {idx} out of range, the list has {len(node)} items")
+    return idx
+
+
+def merge_overrides(cfg: dict, overrides: Iterable[tuple[str, Any]]) -> dict:
+    cfg = copy.deepcopy(cfg)
+    for key, value in overrides:
+        set_by_path(cfg, key, value)
+    return cfg
+
+
+def check_config(cfg: dict, ignored_global: Iterable[str] = ()) -> None:
+    """Reject unknown sections and Global keys before anything is built."""
+    for section in cfg:
+        if section not in SECTIONS:
+            raise ConfigError(f"unknown config section {section!r}; {nearest(section, SECTIONS)}")
+    glob = cfg.get("Global") or {}
+    if not isinstance(glob, dict):
+        raise ConfigError(f"Global must be a mapping, got {glob!r}")
+    for key in glob:
+        if key not in GLOBAL_KEYS and key not in ignored_global:
+            raise ConfigError(f"unknown key Global.{key}; {nearest(key, GLOBAL_KEYS)} "
+                              f"(docs: README, 'Global keys')")
+
+
+def get_config(path: str, overrides: Iterable[str] | None = None) -> dict:
+    """Load ``path``, apply ``-o`` overrides and check the result."""
+    cfg = merge_overrides(load_config(path), parse_overrides(overrides))
+    cfg.setdefault("Global", {})
+    check_config(cfg)
+    return cfg
+
+
+def dump_config(cfg: dict, path: str) -> None:
+    """Write the resolved config (what actually ran) atomically."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        yaml.safe_dump(cfg, f, allow_unicode=True, sort_keys=False)
+    os.replace(tmp, path)

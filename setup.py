@@ -1,0 +1,14 @@
+from setuptools import find_packages, setup
+
+with open("requirements.txt", encoding="utf-8") as f:
+    requirements = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+
+setup(
+    name="ppocr-toolkit",
+    version="0.1.0",
+    description="Config-driven OCR training toolkit on PaddlePaddle: detection, CTC recognition, KIE, VGSL line models",
+    packages=find_packages(include=["ppocr", "ppocr.*", "ppstructure", "ppstructure.*"]),
+    python_requires=">=3.9",
+    install_requires=requirements,
+    extras_require={"test": ["pytest>=7"]},
+)

@@ -1,0 +1,34 @@
+"""Run by test_distributed.py under ``paddle.distributed.launch --nproc_per_node 2``.
+
+Trains the smoke config; a hook saves every rank's final weights and the indices each rank saw.
+"""
+import os
+import sys
+
+import numpy as np
+
+import ppocr  # noqa: F401
+from ppocr.engine import train
+from ppocr.engine.trainer import HookBase
+from ppocr.registry import HOOKS
+from ppocr.testing import rec_config
+from ppocr.utils.logging import get_rank
+
+
+@HOOKS.register()
+class DumpWeightsHook(HookBase):
+    def __init__(self, out_dir: str):
+        self.out_dir = out_dir
+
+    def after_train(self):
+        model = self.trainer.model
+        layer = getattr(model, "_layers", model)
+        # parameters, not BatchNorm running statistics: those are per-replica unless use_sync_bn is set
+        arrays = {k: v.numpy() for k, v in layer.named_parameters() if v.trainable}
+        np.savez(os.path.join(self.out_dir, f"rank{get_rank()}.npz"), **arrays)
+
+
+if __name__ == "__main__":
+    data_dir, save_dir, out_dir = sys.argv[1:4]
+    train(rec_config(data_dir, save_dir, ["Global.epoch_num=2", "Train.loader.batch_size_per_card=2",
+                                          f"Hooks=[LRSchedulerHook, LoggerHook, CheckpointHook, {{DumpWeightsHook: {{out_dir: {out_dir}}}}}]"]))

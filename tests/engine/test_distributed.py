@@ -1,0 +1,29 @@
+"""Two CPU processes under paddle.distributed.launch keep identical replicas."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from ppocr.testing import make_rec_data
+
+
+def test_two_process_replicas_identical(tmp_path):
+    data = make_rec_data(str(tmp_path / "data"), num_train=8, num_eval=2)
+    out = tmp_path / "dump"
+    out.mkdir()
+    script = os.path.join(os.path.dirname(__file__), "dist_train.py")
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    r = subprocess.run([sys.executable, "-m", "paddle.distributed.launch", "--nproc_per_node", "2",
+                        "--log_dir", str(tmp_path / "log"), script, data, str(tmp_path / "save"), str(out)],
+                       capture_output=True, text=True, timeout=600, env=env)
+    logs = "".join(open(os.path.join(tmp_path / "log", f)).read() for f in os.listdir(tmp_path / "log"))
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:] + logs[-5000:]
+    a, b = np.load(out / "rank0.npz"), np.load(out / "rank1.npz")
+    assert sorted(a.files) == sorted(b.files) and a.files
+    for k in a.files:
+        np.testing.assert_array_equal(a[k], b[k])
+    # 8 samples, 2 ranks, batch 2: 2 steps per epoch per rank, 2 epochs
+    assert "global_step: 4" in open(tmp_path / "save" / "train.log").read()
+    # the replicas moved away from their (identical) start: training happened
+    assert os.path.isfile(tmp_path / "save" / "latest.pdparams")

@@ -1,0 +1,47 @@
+"""Recognise text-line images with an exported model (PaddleOCR ``tools/infer/predict_rec.py`` flags).
+
+Usage:
+    python tools/infer/predict_rec.py --rec_model_dir inference/rec --image_dir word.png --use_gpu false
+"""
+from __future__ import annotations
+
+import logging
+
+from ppocr.inference.predict_rec import TextRecognizer
+from ppocr.inference.utility import get_image_file_list, init_args, parse_args, read_image
+from ppocr.utils.errors import ConfigError
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse flags, read the images, recognise them and print one line per image."""
+    parser = init_args()
+    args = parse_args(argv, parser)
+    logging.basicConfig(level=logging.INFO if args.show_log else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    log = logging.getLogger("predict_rec")
+    try:
+        files = get_image_file_list(args.image_dir, log)
+        recognizer = TextRecognizer(args)
+    except ConfigError as e:
+        parser.error(str(e))
+    paths, images = [], []
+    for path in files:
+        img = read_image(path)
+        if img is None:
+            log.warning("cannot read image %s; skipped", path)
+            continue
+        paths.append(path)
+        images.append(img)
+    if not images:
+        parser.error(f"--image_dir {args.image_dir!r}: none of the {len(files)} image files could be read")
+    try:
+        results, elapsed = recognizer(images)
+    except ConfigError as e:
+        parser.error(str(e))
+    for path, res in zip(paths, results):
+        print(f"Predicts of {path}:{res}")
+    print(f"Total predict time for {len(images)} images, cost: {elapsed:.3f}s")
+
+
+if __name__ == "__main__":
+    main()
