@@ -8,6 +8,7 @@ setup(
     version="0.1.0",
     description="Config-driven OCR training toolkit on PaddlePaddle: detection, CTC recognition, KIE, VGSL line models",
     packages=find_packages(include=["ppocr", "ppocr.*", "ppstructure", "ppstructure.*"]),
+    package_data={"ppocr": ["utils/dict/*.txt"]},
     python_requires=">=3.9",
     install_requires=requirements,
     extras_require={"test": ["pytest>=7"]},

@@ -1,5 +1,6 @@
 """End-to-end recognition pipeline on tiny rendered data: train, resume, evaluate, export, predict."""
 import os
+import re
 import subprocess
 import sys
 
@@ -74,17 +75,20 @@ def test_smoke_train_eval_export_predict(data_dir, tmp_path):
 
 
 def test_model_learns(data_dir, tmp_path):
-    """Loss falls and train accuracy rises on a tiny set the model can memorise."""
+    """Loss falls and accuracy rises on a tiny set the model can memorise (reshape neck: fast to fit)."""
     save = str(tmp_path / "learn")
     key = "learn"
-    train(rec_config(data_dir, save, ["Global.epoch_num=40", "Train.loader.batch_size_per_card=4",
-                                      "Eval.dataset.label_file_list=[" + os.path.join(data_dir, "rec_gt_train.txt") + "]",
-                                      "Global.eval_batch_step=[0, 80]", HOOKS_WITH.format(key)]))
+    train_file = os.path.join(data_dir, "rec_gt_train.txt")
+    train(rec_config(data_dir, save, ["Global.epoch_num=25", "Train.loader.batch_size_per_card=4",
+                                      "Architecture.Neck.encoder_type=reshape", f"Eval.dataset.label_file_list=[{train_file}]",
+                                      "Global.eval_batch_step=[0, 10]", HOOKS_WITH.format(key)]))
     losses = [l for _, l in RECORDED[key]]
-    assert np.mean(losses[-10:]) < 0.3 * np.mean(losses[:5])
-    metric = evaluate(rec_config(data_dir, save, [f"Global.checkpoints={save}/best_accuracy",
-                                                  "Eval.dataset.label_file_list=[" + os.path.join(data_dir, "rec_gt_train.txt") + "]"]))
-    assert metric["acc"] >= 0.5, metric
+    assert np.mean(losses[-5:]) < 0.2 * np.mean(losses[:3]), losses
+    # the metric of the logged training batch (cal_metric_during_train); eval-mode metrics of a 50-step
+    # run mostly measure how far BatchNorm's running statistics lag the fast-moving weights
+    log = open(os.path.join(save, "train.log")).read()
+    accs = [float(a) for a in re.findall(r"global_step: \d+, lr: [0-9.]+, acc: ([0-9.]+)", log)]
+    assert len(accs) == 50 and max(accs[:5]) < 0.5 and max(accs[-5:]) >= 0.75, accs
 
 
 @pytest.mark.parametrize("stop_at", [3, 4])   # mid-epoch and at an epoch boundary (4 steps/epoch)

@@ -1,0 +1,81 @@
+"""Engine options: gradient accumulation, time limit, VisualDL, custom imports, codec consistency."""
+import os
+import sys
+
+import pytest
+
+import ppocr  # noqa: F401
+from ppocr.engine import train
+from ppocr.testing import make_rec_data, rec_config
+from ppocr.utils.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return make_rec_data(str(tmp_path_factory.mktemp("rec")), num_train=8, num_eval=2)
+
+
+def test_accumulation_steps_halve_optimizer_steps(data_dir, tmp_path):
+    r = train(rec_config(data_dir, str(tmp_path), ["Global.epoch_num=1", "Global.accumulation_steps=2"]))
+    assert r["global_step"] == 2       # 4 batches, one optimizer step per 2
+
+
+def test_max_train_seconds_stops_and_saves_latest(data_dir, tmp_path):
+    r = train(rec_config(data_dir, str(tmp_path), ["Global.epoch_num=1000", "Global.max_train_seconds=0.001"]))
+    assert r["global_step"] == 1
+    assert os.path.isfile(tmp_path / "latest.states")
+    assert "reached Global.max_train_seconds" in open(tmp_path / "train.log").read()
+
+
+def test_visualdl_writes_scalars(data_dir, tmp_path):
+    train(rec_config(data_dir, str(tmp_path), ["Global.epoch_num=1", "Global.use_visualdl=True"]))
+    files = os.listdir(tmp_path / "vdl")
+    assert files and any(os.path.getsize(tmp_path / "vdl" / f) > 0 for f in files)
+
+
+def test_custom_imports_register_user_component(data_dir, tmp_path, monkeypatch):
+    (tmp_path / "my_ext").mkdir()
+    (tmp_path / "my_ext" / "__init__.py").write_text(
+        "import paddle\n"
+        "from ppocr.registry import NECKS\n\n"
+        "@NECKS.register()\n"
+        "class MyMeanNeck(paddle.nn.Layer):\n"
+        "    def __init__(self, in_channels):\n"
+        "        super().__init__()\n"
+        "        self.out_channels = in_channels\n"
+        "    def forward(self, x):\n"
+        "        return x.mean(axis=2).transpose([0, 2, 1])\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    r = train(rec_config(data_dir, str(tmp_path / "out"), ["Global.custom_imports=[my_ext]", "Global.max_steps=1",
+                                                          "Architecture.Neck={name: MyMeanNeck}"]))
+    assert r["global_step"] == 1
+    sys.modules.pop("my_ext", None)
+
+
+def test_custom_import_missing_module(data_dir, tmp_path):
+    with pytest.raises(ConfigError, match="custom_imports"):
+        train(rec_config(data_dir, str(tmp_path), ["Global.custom_imports=[no_such_module_xyz]"]))
+
+
+def test_unknown_data_section_key(data_dir, tmp_path):
+    with pytest.raises(ConfigError, match="loader"):
+        train(rec_config(data_dir, str(tmp_path), ["Train.loadr={batch_size_per_card: 2}"]))
+
+
+def test_dictionary_mismatch_between_encoder_and_decoder(data_dir, tmp_path):
+    with pytest.raises(ConfigError, match="same dictionary"):
+        train(rec_config(data_dir, str(tmp_path), ["PostProcess.use_space_char=True"]))
+
+
+@pytest.mark.parametrize("dtype,level", [("float16", "O1"), ("bfloat16", "O1")])
+def test_amp_trains_and_resumes_with_scaler_state(data_dir, tmp_path, dtype, level):
+    opts = ["Global.use_amp=True", f"Global.amp_dtype={dtype}", f"Global.amp_level={level}"]
+    r = train(rec_config(data_dir, str(tmp_path), opts + ["Global.max_steps=2"]))
+    assert r["global_step"] == 2
+    r = train(rec_config(data_dir, str(tmp_path), opts + [f"Global.checkpoints={tmp_path}/latest", "Global.epoch_num=1"]))
+    assert r["global_step"] == 4
+
+
+def test_amp_rejects_unknown_level(data_dir, tmp_path):
+    with pytest.raises(ConfigError, match="amp_level"):
+        train(rec_config(data_dir, str(tmp_path), ["Global.use_amp=True", "Global.amp_level=O3"]))
