@@ -13,7 +13,9 @@ from paddle.io import DataLoader, DistributedBatchSampler
 from paddle.io.dataloader.collate import default_collate_fn
 
 from ppocr.registry import DATASETS, accepted_params, build, nearest
-from ppocr.utils.errors import ConfigError
+from ppocr.utils.errors import ConfigError, DataError
+
+ERROR_KEY = "data_error"
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +108,48 @@ class SeededBatchSampler(DistributedBatchSampler):
         self.start_batch = int(start_batch)
 
 
+class _SampleFailure:
+    """A data error raised while loading one sample, carried to the main process as a message."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+class _ReportingDataset:
+    """Wraps a dataset so a ``DataError`` becomes a :class:`_SampleFailure` instead of an exception.
+
+    Paddle's single-process loader reads in a background thread and hangs when the dataset raises
+    there; worker processes lose the exception type. Carrying the message through the collate
+    lets :class:`ReportingDataLoader` raise it in the training process, with file and line intact.
+    Every other attribute is the wrapped dataset's.
+    """
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+
+    def __getitem__(self, idx):
+        try:
+            return self.dataset[idx]
+        except DataError as e:
+            return _SampleFailure(str(e))
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getattr__(self, name):
+        return getattr(self.dataset, name)
+
+
+class ReportingDataLoader(DataLoader):
+    """A DataLoader that raises, in the calling process, the ``DataError`` a sample produced."""
+
+    def __iter__(self):
+        for batch in super().__iter__():
+            if ERROR_KEY in batch:
+                raise DataError(batch[ERROR_KEY][0])
+            yield batch
+
+
 def collate_skip_none(batch: list) -> dict:
     """Drop ``None`` samples, stack the rest with paddle's default collate, add ``skipped``.
 
@@ -116,6 +160,9 @@ def collate_skip_none(batch: list) -> dict:
         ``{key: batched values, ..., 'skipped': int64 array [n_skipped]}``; only
         ``{'skipped': ...}`` when every sample was skipped.
     """
+    errors = [b.message for b in batch if isinstance(b, _SampleFailure)]
+    if errors:  # an array must travel too: Paddle's queue pairs every batch with at least one tensor
+        return {ERROR_KEY: errors, "skipped": np.zeros([1], dtype=np.int64)}
     kept = [b for b in batch if b is not None]
     skipped = np.array([len(batch) - len(kept)], dtype=np.int64)
     if not kept:
@@ -201,7 +248,7 @@ def build_dataloader(cfg: dict, mode: str, global_cfg: dict, seed: int | None = 
     dataset = build(ds_cfg, DATASETS, where=f"{mode}.dataset", global_cfg=global_cfg, mode=mode, seed=seed)
     sampler = SeededBatchSampler(dataset, opts["batch_size_per_card"], shuffle=opts["shuffle"],
                                  drop_last=opts["drop_last"], seed=seed)
-    loader = DataLoader(dataset, batch_sampler=sampler, num_workers=opts["num_workers"],
+    loader = ReportingDataLoader(_ReportingDataset(dataset), batch_sampler=sampler, num_workers=opts["num_workers"],
                         use_shared_memory=opts["use_shared_memory"], collate_fn=collate_skip_none,
                         return_list=True, persistent_workers=False)
     logger.info("%s loader: %d samples, %d batches per epoch on rank %d/%d, num_workers=%d", mode, len(dataset),

@@ -75,8 +75,18 @@ class LoggerHook(HookBase):
         self._reset_window()
 
     def _reset_window(self):
-        self.reader, self.batch, self.samples, self.steps, self.skipped = 0.0, 0.0, 0, 0, 0
+        self.reader, self.samples, self.steps = 0.0, 0, 0
+        self.skipped_at_window = self.trainer.state.skipped if hasattr(self, "trainer") else 0
         self.t_last = time.perf_counter()
+
+    def before_epoch(self):
+        self.skipped_at_epoch = self.trainer.state.skipped
+
+    def after_epoch(self):
+        st = self.trainer.state
+        if st.skipped > self.skipped_at_epoch and get_rank() == 0:
+            logger.warning("epoch %d: skipped %d bad samples (total %d); the first ones are logged above with "
+                           "file, line and reason", st.epoch, st.skipped - self.skipped_at_epoch, st.skipped)
 
     def before_train(self):
         self.t_start = time.perf_counter()
@@ -89,7 +99,6 @@ class LoggerHook(HookBase):
             self.losses.setdefault(k, deque(maxlen=self.window)).append(v)
         self.reader += info.get("reader_cost", 0.0)
         self.samples += info.get("samples", 0)
-        self.skipped += info.get("skipped", 0)
         self.steps += 1
         if not info.get("optimizer_stepped") or st.global_step % self.every or get_rank() != 0:
             return
@@ -110,8 +119,8 @@ class LoggerHook(HookBase):
                   f"avg_samples: {self.samples / self.steps:.1f}",
                   f"ips: {self.samples / max(wall, 1e-9):.5f} samples/s",
                   f"eta: {datetime.timedelta(seconds=int(eta))}"]
-        if self.skipped or st.skipped:
-            parts.append(f"skipped: {self.skipped} (total {st.skipped})")
+        if st.skipped:
+            parts.append(f"skipped: {st.skipped - self.skipped_at_window} (total {st.skipped})")
         logger.info(", ".join(parts))
         self._reset_window()
 

@@ -13,35 +13,34 @@ from ppocr.registry import Registry
 REGULARIZERS = Registry("regularizer")
 
 
-@REGULARIZERS.register()
-@REGULARIZERS.register(name="L1Decay")
-class L1:
-    """L1 weight decay (``paddle.regularizer.L1Decay``); also accepted as ``L1Decay``.
+class _Decay:
+    """Weight decay of one kind; subclasses name the paddle regularizer.
 
     Args:
         factor: the coefficient, >= 0.
     """
 
+    paddle_cls: type = paddle.regularizer.L2Decay
+
     def __init__(self, factor: float = 0.0):
         self.factor = check_number("factor", factor, low=0)
 
-    def __call__(self) -> paddle.regularizer.L1Decay:
+    def __call__(self):
         """Return the paddle regularizer."""
-        return paddle.regularizer.L1Decay(coeff=self.factor)
+        return self.paddle_cls(coeff=self.factor)
+
+
+@REGULARIZERS.register()
+@REGULARIZERS.register(name="L1Decay")
+class L1(_Decay):
+    """L1 weight decay (``paddle.regularizer.L1Decay``); also accepted as ``L1Decay``."""
+
+    paddle_cls = paddle.regularizer.L1Decay
 
 
 @REGULARIZERS.register()
 @REGULARIZERS.register(name="L2Decay")
-class L2:
-    """L2 weight decay (``paddle.regularizer.L2Decay``); also accepted as ``L2Decay``.
+class L2(_Decay):
+    """L2 weight decay (``paddle.regularizer.L2Decay``); also accepted as ``L2Decay``."""
 
-    Args:
-        factor: the coefficient, >= 0.
-    """
-
-    def __init__(self, factor: float = 0.0):
-        self.factor = check_number("factor", factor, low=0)
-
-    def __call__(self) -> paddle.regularizer.L2Decay:
-        """Return the paddle regularizer."""
-        return paddle.regularizer.L2Decay(coeff=self.factor)
+    paddle_cls = paddle.regularizer.L2Decay

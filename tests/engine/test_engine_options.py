@@ -79,3 +79,27 @@ def test_amp_trains_and_resumes_with_scaler_state(data_dir, tmp_path, dtype, lev
 def test_amp_rejects_unknown_level(data_dir, tmp_path):
     with pytest.raises(ConfigError, match="amp_level"):
         train(rec_config(data_dir, str(tmp_path), ["Global.use_amp=True", "Global.amp_level=O3"]))
+
+
+def test_skipped_samples_are_counted_in_the_training_log(tmp_path):
+    data = make_rec_data(str(tmp_path / "d"), num_train=8, num_eval=2)
+    with open(os.path.join(data, "rec_gt_train.txt"), "a") as f:
+        f.write("train/000000.png\tnot#allowed\n")     # '#' is outside the dictionary
+        f.write("train/missing.png\tabc\n")            # image does not exist
+    r = train(rec_config(data, str(tmp_path / "o"), ["Global.epoch_num=1", "Train.dataset.skip_bad_samples=True",
+                                                     "Train.loader.shuffle=False"]))
+    assert r["skipped"] == 2
+    log = open(tmp_path / "o" / "train.log").read()
+    assert "skipped 2 bad samples (total 2)" in log
+
+
+def test_bad_sample_without_skipping_names_file_line_and_fix(tmp_path):
+    from ppocr.utils.errors import DataError
+
+    data = make_rec_data(str(tmp_path / "d"), num_train=8, num_eval=2)
+    label_file = os.path.join(data, "rec_gt_train.txt")
+    lines = open(label_file).read()
+    with open(label_file, "w") as f:
+        f.write("train/000000.png\tno#ok\n" + lines)
+    with pytest.raises(DataError, match=r"rec_gt_train.txt:1: .*'#'.*skip_bad_samples"):
+        train(rec_config(data, str(tmp_path / "o"), ["Global.epoch_num=1", "Train.loader.shuffle=False"]))
