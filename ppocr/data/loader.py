@@ -246,8 +246,10 @@ def build_dataloader(cfg: dict, mode: str, global_cfg: dict, seed: int | None = 
         # with the Global keys) receives it as a config key.
         ds_cfg = {**ds_cfg, "global_cfg": global_cfg}
     dataset = build(ds_cfg, DATASETS, where=f"{mode}.dataset", global_cfg=global_cfg, mode=mode, seed=seed)
+    # Training shards the data across processes; evaluation runs on rank 0 alone and must see every sample.
+    whole = {"num_replicas": 1, "rank": 0} if mode == "Eval" else {}
     sampler = SeededBatchSampler(dataset, opts["batch_size_per_card"], shuffle=opts["shuffle"],
-                                 drop_last=opts["drop_last"], seed=seed)
+                                 drop_last=opts["drop_last"], seed=seed, **whole)
     loader = ReportingDataLoader(_ReportingDataset(dataset), batch_sampler=sampler, num_workers=opts["num_workers"],
                         use_shared_memory=opts["use_shared_memory"], collate_fn=collate_skip_none,
                         return_list=True, persistent_workers=False)

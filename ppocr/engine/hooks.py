@@ -15,6 +15,7 @@ from typing import Any, Callable
 from ppocr.engine.checkpoint import rng_state, save_checkpoint
 from ppocr.engine.trainer import HookBase
 from ppocr.registry import HOOKS
+from ppocr.utils.errors import ConfigError
 from ppocr.utils.logging import get_rank
 
 logger = logging.getLogger(__name__)
@@ -146,8 +147,8 @@ class EvalHook(HookBase):
         self.last_metric = metric
         logger.info("cur metric, " + ", ".join(f"{k}: {v}" for k, v in metric.items()))
         if self.main_indicator not in metric:
-            raise KeyError(f"the eval metric has no {self.main_indicator!r} (got {sorted(metric)}); "
-                           "set Metric.main_indicator to one of them")
+            raise ConfigError(f"the eval metric has no {self.main_indicator!r} (got {sorted(metric)}); "
+                              "set Metric.main_indicator to one of them")
         best = st.best.get(self.main_indicator)
         if best is None or metric[self.main_indicator] >= best:
             epoch = st.epoch if st.step_in_epoch else st.epoch - 1   # after the loop, epoch already advanced

@@ -25,7 +25,7 @@ from ppocr.metrics import build_metric
 from ppocr.modeling import build_model
 from ppocr.optimizer import build_optimizer
 from ppocr.postprocess import build_post_process
-from ppocr.registry import HOOKS, build, nearest
+from ppocr.registry import HOOKS, build
 from ppocr.utils.config import dump_config
 from ppocr.utils.errors import ConfigError
 from ppocr.utils.logging import get_rank, setup_logging
@@ -33,7 +33,6 @@ from ppocr.utils.logging import get_rank, setup_logging
 logger = logging.getLogger(__name__)
 
 DEFAULT_HOOKS = ["LRSchedulerHook", "LoggerHook", "EvalHook", "CheckpointHook", "TimeLimitHook", "VisualDLHook"]
-DATA_SECTION_KEYS = ("dataset", "loader", "sampler", "collate_fn")
 
 
 def _prepare(cfg: dict, log_name: str | None) -> tuple[dict, str]:
@@ -43,10 +42,6 @@ def _prepare(cfg: dict, log_name: str | None) -> tuple[dict, str]:
     import_custom_modules(g)
     device = setup_device(g)
     seed_everything(g.get("seed", 1024))
-    for section in ("Train", "Eval"):
-        for key in cfg.get(section) or {}:
-            if key not in DATA_SECTION_KEYS[:2]:
-                raise ConfigError(f"unknown key {section}.{key}; {nearest(key, DATA_SECTION_KEYS[:2])}")
     return g, device
 
 

@@ -116,3 +116,19 @@ def test_sampler_start_batch_skips_consumed_batches():
     assert list(s) == full[2:]
     s.set_epoch(4)
     assert list(s) == full
+
+
+def test_eval_loader_is_not_sharded_in_multi_process_training(tmp_path, monkeypatch):
+    """Rank 0 evaluates alone, so its Eval loader must cover the whole eval set; Train is sharded."""
+    import paddle.distributed as dist
+
+    from ppocr.testing import make_rec_data, rec_config
+
+    data = make_rec_data(str(tmp_path), num_train=8, num_eval=6)
+    cfg = rec_config(data, str(tmp_path / "out"), ["Eval.loader.batch_size_per_card=2"])
+    monkeypatch.setattr(dist, "get_world_size", lambda *a, **k: 2)
+    monkeypatch.setattr(dist, "get_rank", lambda *a, **k: 0)
+    train = build_dataloader(cfg, "Train", cfg["Global"], 0)
+    ev = build_dataloader(cfg, "Eval", cfg["Global"], 0)
+    assert train.batch_sampler.nranks == 2 and len(train) == 2      # 8 samples / 2 ranks / batch 2
+    assert ev.batch_sampler.nranks == 1 and sum(len(b) for b in ev.batch_sampler) == 6
