@@ -137,6 +137,8 @@ class _ReportingDataset:
         return len(self.dataset)
 
     def __getattr__(self, name):
+        if name == "dataset":   # not set yet (e.g. while unpickling in a spawned worker): no recursion
+            raise AttributeError(name)
         return getattr(self.dataset, name)
 
 

@@ -73,11 +73,10 @@ class LoggerHook(HookBase):
         self.steps_per_epoch = max(1, steps_per_epoch)
         self.train_metric = train_metric
         self.losses: dict[str, deque] = {}
-        self._reset_window()
 
     def _reset_window(self):
         self.reader, self.samples, self.steps = 0.0, 0, 0
-        self.skipped_at_window = self.trainer.state.skipped if hasattr(self, "trainer") else 0
+        self.skipped_at_window = self.trainer.state.skipped
         self.t_last = time.perf_counter()
 
     def before_epoch(self):

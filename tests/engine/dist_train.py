@@ -20,12 +20,18 @@ class DumpWeightsHook(HookBase):
     def __init__(self, out_dir: str):
         self.out_dir = out_dir
 
-    def after_train(self):
+    def _dump(self, tag):
         model = self.trainer.model
         layer = getattr(model, "_layers", model)
         # parameters, not BatchNorm running statistics: those are per-replica unless use_sync_bn is set
         arrays = {k: v.numpy() for k, v in layer.named_parameters() if v.trainable}
-        np.savez(os.path.join(self.out_dir, f"rank{get_rank()}.npz"), **arrays)
+        np.savez(os.path.join(self.out_dir, f"{tag}{get_rank()}.npz"), **arrays)
+
+    def before_train(self):
+        self._dump("init")
+
+    def after_train(self):
+        self._dump("rank")
 
 
 if __name__ == "__main__":
