@@ -8,6 +8,16 @@ Components register with a decorator::
 
 and configs select them by ``name``. Unknown names and unknown keys fail with the nearest
 valid spellings.
+
+Task-specific variants that share a config name (PaddleOCR selects both the recognition and the
+detection MobileNetV3 with ``name: MobileNetV3``, told apart by ``Architecture.model_type``)
+register under ``'<scope>/<name>'``::
+
+    @BACKBONES.register(name="det/MobileNetV3")
+    class MobileNetV3(nn.Layer): ...
+
+``build(cfg, BACKBONES, scope="det")`` then prefers ``det/MobileNetV3`` over ``MobileNetV3``;
+without a scope, or when no scoped variant exists, the plain name is used.
 """
 from __future__ import annotations
 
@@ -51,6 +61,22 @@ class Registry:
             return o
 
         return _do(obj) if obj is not None else _do
+
+    def resolve(self, name: str, scope: str | None = None) -> str:
+        """The key ``name`` selects: ``'<scope>/<name>'`` when that is registered, else ``name``.
+
+        Args:
+            name: the config ``name``.
+            scope: a task family such as ``'det'`` (``Architecture.model_type``), or None.
+
+        Returns:
+            The registry key to ``get``.
+        """
+        if scope and isinstance(name, str):
+            scoped = f"{scope}/{name}"
+            if scoped in self._items:
+                return scoped
+        return name
 
     def get(self, name: str, where: str = "") -> Callable:
         if name not in self._items:
@@ -96,7 +122,7 @@ def accepted_params(cls: Callable) -> tuple[set[str], bool]:
 
 
 def build(cfg: dict | None, registry: Registry, *, where: str = "", global_cfg: dict | None = None,
-          **defaults: Any):
+          scope: str | None = None, **defaults: Any):
     """Construct the component that ``cfg['name']`` names.
 
     Args:
@@ -105,6 +131,7 @@ def build(cfg: dict | None, registry: Registry, *, where: str = "", global_cfg: 
         where: the config path, used in error messages (e.g. ``Architecture.Backbone``).
         global_cfg: the ``Global`` section; keys in ``GLOBAL_PASSTHROUGH`` are passed to the
             component only if its constructor declares them and ``cfg`` does not set them.
+        scope: prefer the variant registered as ``'<scope>/<name>'`` (see ``Registry.resolve``).
         **defaults: builder-provided arguments (e.g. ``in_channels``), passed only if declared.
 
     Returns:
@@ -121,7 +148,7 @@ def build(cfg: dict | None, registry: Registry, *, where: str = "", global_cfg: 
         raise ConfigError(f"{where or registry.kind}: missing 'name'; registered {registry.kind}s: "
                           f"{', '.join(registry.names())}")
     name = cfg.pop("name")
-    cls = registry.get(name, where)
+    cls = registry.get(registry.resolve(name, scope), where)
     params, var_kw = accepted_params(cls)
     if not var_kw:
         unknown = [k for k in cfg if k not in params]

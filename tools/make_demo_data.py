@@ -1,7 +1,8 @@
-"""Regenerate the bundled recognition demo set.
+"""Regenerate the bundled demo sets.
 
 Usage:
     python tools/make_demo_data.py --out train_data/demo/rec --train 3000 --eval 300 --seed 0
+    python tools/make_demo_data.py --task det --out train_data/demo/det --train 200 --eval 50 --seed 0
 """
 from __future__ import annotations
 
@@ -9,20 +10,37 @@ import argparse
 import logging
 
 from ppocr.utils.demo_data import make_rec_demo
+from ppocr.utils.det_demo_data import make_det_demo
+
+DEFAULTS = {"rec": {"out": "train_data/demo/rec", "train": 3000, "eval": 300},
+            "det": {"out": "train_data/demo/det", "train": 200, "eval": 50}}
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and write the demo set."""
-    parser = argparse.ArgumentParser(description="Render the word-recognition demo set (0-9a-z labels).")
-    parser.add_argument("--out", default="train_data/demo/rec", help="dataset root (data_dir in configs)")
-    parser.add_argument("--train", type=int, default=3000, help="number of training images")
-    parser.add_argument("--eval", type=int, default=300, help="number of evaluation images")
+    parser = argparse.ArgumentParser(description="Render the word-recognition (default) or text-detection demo set.")
+    parser.add_argument("--task", choices=sorted(DEFAULTS), default="rec",
+                        help="rec: word crops with 0-9a-z labels; det: document pages with word polygons")
+    parser.add_argument("--out", default=None, help="dataset root (data_dir in configs); default "
+                        + ", ".join(f"{t}: {d['out']}" for t, d in DEFAULTS.items()))
+    parser.add_argument("--train", type=int, default=None,
+                        help="number of training images (default rec: 3000, det: 200)")
+    parser.add_argument("--eval", type=int, default=None,
+                        help="number of evaluation images (default rec: 300, det: 50)")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
-    parser.add_argument("--height", type=int, default=32, help="image height in pixels")
+    parser.add_argument("--height", type=int, default=32, help="image height in pixels (rec only)")
     args = parser.parse_args(argv)
+    for key, value in DEFAULTS[args.task].items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
     if args.train < 0 or args.eval < 0:
         parser.error("--train and --eval must be >= 0")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.task == "det":
+        stats = make_det_demo(args.out, args.train, args.eval, args.seed)
+        print(f"wrote {stats['train']} train + {stats['eval']} eval pages ({stats['words']} words, "
+              f"{stats['ignored']} do-not-care; {stats['bytes'] / 1e6:.2f} MB of PNG) to {args.out}")
+        return
     stats = make_rec_demo(args.out, args.train, args.eval, args.seed, args.height)
     print(f"wrote {stats['train']} train + {stats['eval']} eval images "
           f"({stats['bytes'] / 1e6:.2f} MB of PNG) to {args.out}")

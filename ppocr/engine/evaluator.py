@@ -49,17 +49,27 @@ def evaluate_model(model: paddle.nn.Layer, loader, postprocess, metric) -> dict[
     return out
 
 
-def label_free_transforms(transforms: list) -> list:
-    """The Eval transforms minus label encoders, keeping only ``image`` (PaddleOCR's infer pipeline)."""
+def label_free_transforms(transforms: list, keep: tuple[str, ...] = ("image",)) -> list:
+    """The Eval transforms minus label encoders (PaddleOCR's infer pipeline).
+
+    ``KeepKeys`` keeps ``image`` plus those of its keys that are in ``keep`` (e.g. a detector's
+    ``shape_list``, which its post-processor names in ``infer_keys``).
+    """
     out = []
     for entry in copy.deepcopy(transforms or []):
         name = next(iter(entry))
         if name.endswith("LabelEncode"):
             continue
         if name == "KeepKeys":
-            entry = {"KeepKeys": {"keep_keys": ["image"]}}
+            listed = (entry["KeepKeys"] or {}).get("keep_keys") or []
+            entry = {"KeepKeys": {"keep_keys": ["image"] + [k for k in listed if k in keep and k != "image"]}}
         out.append(entry)
     return out
+
+
+def infer_keys(postprocess) -> tuple[str, ...]:
+    """Data keys (besides the image) the post-processor needs at inference time."""
+    return tuple(getattr(postprocess, "infer_keys", ()))
 
 
 def list_images(path: str | None) -> list[str]:

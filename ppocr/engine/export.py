@@ -14,7 +14,7 @@ import paddle
 import yaml
 
 from ppocr.engine.checkpoint import load_pretrained, strip_suffix, verify_checkpoint
-from ppocr.engine.evaluator import label_free_transforms
+from ppocr.engine.evaluator import infer_keys, label_free_transforms
 from ppocr.utils.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -48,12 +48,15 @@ def find_transform_arg(transforms: list, op: str, key: str) -> Any:
 
 def inference_yml(cfg: dict, post) -> dict:
     arch = cfg["Architecture"]
-    pre = label_free_transforms(cfg["Eval"]["dataset"]["transforms"]) if cfg.get("Eval") else []
+    keep = ("image",) + infer_keys(post)
+    pre = label_free_transforms(cfg["Eval"]["dataset"]["transforms"], keep) if cfg.get("Eval") else []
     post_cfg = dict(cfg.get("PostProcess") or {})
     post_cfg.pop("character_dict_path", None)
     if hasattr(post, "character"):
         post_cfg["character_dict"] = [c for c in post.character[1:]]
         post_cfg["use_space_char"] = bool(cfg["Global"].get("use_space_char", False))
+    if hasattr(post, "export_config"):  # what else the decoder needs, e.g. its codec
+        post_cfg.update(post.export_config())
     return {"Global": {"model_type": arch.get("model_type"), "algorithm": arch.get("algorithm")},
             "PreProcess": {"transform_ops": pre}, "PostProcess": post_cfg}
 
@@ -73,6 +76,9 @@ def export(cfg: dict, model: paddle.nn.Layer, post) -> str:
     out_dir = g.get("save_inference_dir") or "./inference/"
     transforms = cfg["Eval"]["dataset"]["transforms"] if cfg.get("Eval") else cfg["Train"]["dataset"]["transforms"]
     image_shape = find_transform_arg(transforms, "RecResizeImg", "image_shape")
+    if image_shape is None:  # another resize transform that states the model input, e.g. VGSLResizeLine
+        image_shape = next((args["image_shape"] for e in transforms or [] for args in e.values()
+                            if isinstance(args, dict) and "image_shape" in args), None)
     model.eval()
     spec = model.input_spec(image_shape)
     if len(spec) > 1:

@@ -25,7 +25,7 @@ from ppocr.metrics import build_metric
 from ppocr.modeling import build_model
 from ppocr.optimizer import build_optimizer
 from ppocr.postprocess import build_post_process
-from ppocr.registry import HOOKS, build
+from ppocr.registry import HOOKS, POSTPROCESS, accepted_params, build
 from ppocr.utils.config import dump_config
 from ppocr.utils.errors import ConfigError
 from ppocr.utils.logging import get_rank, setup_logging
@@ -45,19 +45,39 @@ def _prepare(cfg: dict, log_name: str | None) -> tuple[dict, str]:
     return g, device
 
 
+def _takes_codec(post_cfg) -> bool:
+    """Whether the PostProcess component takes a ``codec`` (then the run resolves one, Global.codec)."""
+    name = post_cfg.get("name") if isinstance(post_cfg, dict) else None
+    return isinstance(name, str) and name in POSTPROCESS and "codec" in accepted_params(POSTPROCESS.get(name))[0]
+
+
 def build_core(cfg: dict) -> dict[str, Any]:
-    """Post-processor, model, and the character count that ties them together (derived once, here)."""
+    """Post-processor, model, and the character count that ties them together (derived once, here).
+
+    A post-processor that takes a ``codec`` gets the run's codec (``ppocr.data.vgsl_codec``: the
+    weights' stored codec, ``Global.codec.file``, or one built from the training text).
+    """
     g = cfg["Global"]
-    post = build_post_process(cfg["PostProcess"], g) if cfg.get("PostProcess") else None
+    codec = None
+    if cfg.get("PostProcess") and _takes_codec(cfg["PostProcess"]):
+        from ppocr.data.vgsl_codec import resolve_codec
+        codec, _ = resolve_codec(cfg)
+        post = build(cfg["PostProcess"], POSTPROCESS, where="PostProcess", global_cfg=g, codec=codec)
+    else:
+        post = build_post_process(cfg["PostProcess"], g) if cfg.get("PostProcess") else None
     num_classes = None
     if post is not None and hasattr(post, "character"):
         num_classes = len(post.character)
     model = build_model(cfg["Architecture"], g, num_classes=num_classes)
-    return {"postprocess": post, "model": model, "num_classes": num_classes}
+    return {"postprocess": post, "model": model, "num_classes": num_classes, "codec": codec}
 
 
-def _check_codec(loader, post, section: str) -> None:
-    """The label encoder and the decoder must index the same characters."""
+def _check_codec(loader, post, section: str, codec=None) -> None:
+    """The label encoder and the decoder must index the same characters; encoders that take the run's
+    codec get it first."""
+    if codec is not None:
+        from ppocr.data.vgsl_codec import bind_codec
+        bind_codec(loader.dataset, codec, section)
     if post is None or not hasattr(post, "character"):
         return
     for op in getattr(getattr(loader.dataset, "ops", None), "ops", []):
@@ -177,12 +197,18 @@ def train(cfg: dict) -> dict[str, Any]:
         dump_config(cfg, os.path.join(save_dir, "config.yml"))
     seed = g.get("seed", 1024)
     core = build_core(cfg)
-    model, post = core["model"], core["postprocess"]
+    model, post, codec = core["model"], core["postprocess"], core["codec"]
     train_loader = build_dataloader(cfg, "Train", g, seed)
-    _check_codec(train_loader, post, "Train")
+    _check_codec(train_loader, post, "Train", codec)
     valid_loader = build_dataloader(cfg, "Eval", g, seed) if cfg.get("Eval") else None
     if valid_loader is not None:
-        _check_codec(valid_loader, post, "Eval")
+        _check_codec(valid_loader, post, "Eval", codec)
+    side_files = {}
+    if codec is not None:  # the codec travels with every checkpoint (prefix.codec.json) and the run
+        from ppocr.data.vgsl_codec import CODEC_SUFFIX
+        side_files[CODEC_SUFFIX] = codec
+        if get_rank() == 0:
+            codec.save(os.path.join(save_dir, "codec.json"))
     loss_fn = build_loss(cfg["Loss"], g)
     metric = build_metric(cfg["Metric"], g) if cfg.get("Metric") else None
     accum = int(g.get("accumulation_steps", 1) or 1)
@@ -205,7 +231,8 @@ def train(cfg: dict) -> dict[str, Any]:
         def evaluate():
             return evaluate_model(model, valid_loader, post, metric)
 
-    checkpointer = H.Checkpointer(save_dir, model, optimizer, lr_scheduler, amp["scaler"] if amp else None)
+    checkpointer = H.Checkpointer(save_dir, model, optimizer, lr_scheduler, amp["scaler"] if amp else None,
+                                  side_files=side_files)
     ctx = dict(lr_scheduler=lr_scheduler, steps_per_epoch=steps_per_epoch, train_metric=_train_metric(cfg, post),
                evaluate=evaluate, main_indicator=getattr(metric, "main_indicator", None), checkpointer=checkpointer,
                save_dir=save_dir)
@@ -250,7 +277,7 @@ def evaluate(cfg: dict) -> dict[str, Any]:
     else:
         load_pretrained(g["pretrained_model"], model)
     loader = build_dataloader(cfg, "Eval", g, g.get("seed", 1024))
-    _check_codec(loader, post, "Eval")
+    _check_codec(loader, post, "Eval", core["codec"])
     metric = build_metric(cfg["Metric"], g)
     result = evaluate_model(model, loader, post, metric)
     logger.info("metric eval ***************")
@@ -261,13 +288,21 @@ def evaluate(cfg: dict) -> dict[str, Any]:
 
 @_fresh_names
 def infer(cfg: dict) -> list[dict[str, Any]]:
-    """Run the training-time model on ``Global.infer_img`` (file or folder); writes ``save_res_path``."""
-    import cv2  # noqa: F401  (imported for a clear error early if missing)
+    """Run the training-time model on ``Global.infer_img`` (file or folder); writes ``save_res_path``.
+
+    What is written depends on ``Architecture.model_type`` (see ``ppocr.engine.results``).
+    """
+    import numpy as np
 
     from ppocr.data.imaug import build_transforms
-    from ppocr.engine.evaluator import list_images
+    from ppocr.engine.evaluator import infer_keys, list_images
+    from ppocr.engine.results import RESULT_WRITERS
 
     g, _ = _prepare(cfg, None)
+    model_type = cfg["Architecture"].get("model_type")
+    if model_type not in RESULT_WRITERS:
+        raise ConfigError(f"inference on single images supports model_type {sorted(RESULT_WRITERS)}, got "
+                          f"{model_type!r}")
     core = build_core(cfg)
     model, post = core["model"], core["postprocess"]
     weights = g.get("checkpoints") or g.get("pretrained_model")
@@ -275,25 +310,17 @@ def infer(cfg: dict) -> list[dict[str, Any]]:
         raise ConfigError("infer needs weights: pass -o Global.checkpoints=./output/.../best_accuracy")
     load_pretrained(strip_suffix(weights), model)
     model.eval()
-    ops = build_transforms(label_free_transforms(cfg["Eval"]["dataset"]["transforms"]), g, "Eval.dataset.transforms")
-    results = []
+    extra = infer_keys(post)
+    ops = build_transforms(label_free_transforms(cfg["Eval"]["dataset"]["transforms"], ("image",) + extra), g,
+                           "Eval.dataset.transforms")
+    writer = RESULT_WRITERS[model_type](g.get("save_res_path"))
     for path in list_images(g.get("infer_img")):
         with open(path, "rb") as f:
             data = ops({"img_path": path, "image": f.read()})
-        image = paddle.to_tensor(data["image"][None])
         with paddle.no_grad():
-            preds = model({"image": image})
-        text, score = post(preds)[0]
-        results.append({"img_path": path, "text": text, "score": float(score)})
-        logger.info("\t result: %s\t%s\t%.6f", path, text, score)
-    out = g.get("save_res_path")
-    if out:
-        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-        with open(out, "w", encoding="utf-8") as f:
-            for r in results:
-                f.write(f"{r['img_path']}\t{r['text']}\t{r['score']:.6f}\n")
-        logger.info("results written to %s", out)
-    return results
+            preds = model({"image": paddle.to_tensor(data["image"][None])})
+        writer.add(path, post(preds, *[np.asarray(data[k])[None] for k in extra])[0])
+    return writer.close()
 
 
 @_fresh_names

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ppocr.metrics import rec_metric  # noqa: F401  (registers RecMetric)
+from ppocr.metrics import det_metric  # noqa: F401  (registers DetMetric)
 from ppocr.metrics.rec_metric import RecMetric
 from ppocr.registry import METRICS, build
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ppocr.postprocess import rec_postprocess  # noqa: F401  (registers CTCLabelDecode)
+from ppocr.postprocess import db_postprocess  # noqa: F401  (registers DBPostProcess)
 from ppocr.postprocess.rec_postprocess import CTCLabelDecode
 from ppocr.registry import POSTPROCESS, build
 

@@ -29,3 +29,12 @@ def rec_config(data_dir: str, save_dir: str, overrides: list[str] | None = None,
             f"Eval.dataset.data_dir={data_dir}",
             f"Eval.dataset.label_file_list=[{os.path.join(data_dir, 'rec_gt_eval.txt')}]"]
     return get_config(config, opts + list(overrides or []))
+
+
+def make_det_data(root: str, num_train: int = 4, num_eval: int = 2, seed: int = 0, width: int = 320,
+                  height: int = 256) -> str:
+    """Render a tiny detection dataset (``det_gt_train.txt`` / ``det_gt_eval.txt``) of small pages under ``root``."""
+    from ppocr.utils.det_demo_data import make_det_demo
+
+    make_det_demo(root, num_train, num_eval, seed, width=width, height=height, empty_prob=0.0)
+    return root

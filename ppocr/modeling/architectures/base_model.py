@@ -49,7 +49,8 @@ class BaseModel(nn.Layer):
 
     Shape:
         image [B, C, H, W] -> head output (for CTC recognition [B, W / 4, num_classes]:
-        logits in training mode, probabilities in eval mode).
+        logits in training mode, probabilities in eval mode; for DB detection
+        ``{"maps": [B, 3, H, W]}`` in training mode, ``{"maps": [B, 1, H, W]}`` in eval mode).
     """
 
     def __init__(self, backbone: nn.Layer, head: nn.Layer, neck: nn.Layer | None = None,
@@ -67,7 +68,12 @@ class BaseModel(nn.Layer):
     @classmethod
     def from_config(cls, arch_cfg: dict, global_cfg: dict | None = None,
                     num_classes: int | None = None) -> "BaseModel":
-        """Build from an ``Architecture`` section; see ``build_model``."""
+        """Build from an ``Architecture`` section; see ``build_model``.
+
+        Backbone, neck and head names are looked up for ``model_type`` first: ``MobileNetV3``
+        under ``model_type: det`` is the component registered as ``det/MobileNetV3`` (see
+        ``Registry.resolve``), as PaddleOCR's per-task builders do.
+        """
         unknown = [k for k in arch_cfg if k not in ARCH_KEYS]
         if unknown:
             raise ConfigError(f"Architecture has no key {unknown[0]!r}; {nearest(unknown[0], ARCH_KEYS)}")
@@ -83,22 +89,25 @@ class BaseModel(nn.Layer):
                 raise ConfigError(f"Architecture.{key} is required; registered {reg.kind}s: "
                                   f"{', '.join(reg.names())}")
 
+        # Components registered as '<model_type>/<name>' win over '<name>' (see Registry.resolve):
+        # a det config's 'MobileNetV3' is the detection backbone, a rec config's the recognition one.
         backbone_cfg = arch_cfg["Backbone"]
         backbone = build(backbone_cfg, BACKBONES, where="Architecture.Backbone",
-                         global_cfg=global_cfg, in_channels=3)
+                         global_cfg=global_cfg, scope=model_type, in_channels=3)
         channels = _out_channels(backbone, "Architecture.Backbone")
         neck = None
         if arch_cfg.get("Neck"):
             neck = build(arch_cfg["Neck"], NECKS, where="Architecture.Neck", global_cfg=global_cfg,
-                         in_channels=channels)
+                         scope=model_type, in_channels=channels)
             channels = _out_channels(neck, "Architecture.Neck")
 
         head_cfg = arch_cfg["Head"]
-        _check_head_classes(head_cfg, num_classes)
+        _check_head_classes(head_cfg, num_classes, model_type)
         defaults: dict[str, Any] = {"in_channels": channels}
         if num_classes is not None:
             defaults["out_channels"] = num_classes
-        head = build(head_cfg, HEADS, where="Architecture.Head", global_cfg=global_cfg, **defaults)
+        head = build(head_cfg, HEADS, where="Architecture.Head", global_cfg=global_cfg,
+                     scope=model_type, **defaults)
 
         model = cls(backbone, head, neck=neck, model_type=model_type,
                     algorithm=arch_cfg.get("algorithm"))
@@ -129,7 +138,7 @@ class BaseModel(nn.Layer):
         """The export signature, for ``paddle.jit.to_static(..., input_spec=...)``.
 
         Args:
-            image_shape: ``[C, H, W]`` as in the eval resize transform.
+            image_shape: ``[C, H, W]`` as in the eval resize transform; may be None for ``det``/``e2e``.
 
         Returns:
             One ``InputSpec`` named ``x``, float32, batch size free:
@@ -140,9 +149,12 @@ class BaseModel(nn.Layer):
         Raises:
             ConfigError: ``image_shape`` is not three positive ints.
         """
-        if (not isinstance(image_shape, (list, tuple)) or len(image_shape) != 3
+        if image_shape is None and self.model_type in ("det", "e2e"):
+            image_shape = [3, -1, -1]  # detection takes any size; the eval resize decides it per image
+        elif (not isinstance(image_shape, (list, tuple)) or len(image_shape) != 3
                 or not all(isinstance(v, int) and v > 0 for v in image_shape)):
-            raise ConfigError(f"image_shape must be [C, H, W] (three positive ints), got {image_shape!r}")
+            raise ConfigError(f"image_shape must be [C, H, W] (three positive ints), got {image_shape!r}; "
+                              "set it in the Eval resize transform (RecResizeImg.image_shape)")
         c, h, w = image_shape
         if self.model_type == "rec":
             shape = [None, c, h, -1]
@@ -160,11 +172,14 @@ def _out_channels(layer: nn.Layer, where: str) -> int:
     return layer.out_channels
 
 
-def _check_head_classes(head_cfg: Any, num_classes: int | None) -> None:
+def _check_head_classes(head_cfg: Any, num_classes: int | None, model_type: str | None = None) -> None:
     """Say clearly when a head needs a class count that nobody provided."""
-    if not isinstance(head_cfg, dict) or head_cfg.get("name") not in HEADS:
+    if not isinstance(head_cfg, dict):
         return  # build() reports these
-    cls = HEADS.get(head_cfg["name"])
+    key = HEADS.resolve(head_cfg.get("name"), model_type)
+    if key not in HEADS:
+        return  # build() reports these
+    cls = HEADS.get(key)
     params, _ = accepted_params(cls)
     if "out_channels" not in params:
         return

@@ -1,0 +1,141 @@
+"""``VGSLModel``: a whole recognition network from a VGSL spec, selected by ``Architecture.name``.
+
+Example config::
+
+    Architecture:
+      name: VGSLModel
+      model_type: rec
+      algorithm: VGSL
+      spec: '[1,36,0,1 Ct3,3,16 Mp3,3 Lfys48 Lfx96 Lrx96 Lfx256 O1c#]'
+
+``O1c#`` (or ``O1c``, or no output layer at all, as with kraken's ``ketos train -s``) takes the
+class count from the dictionary; the eval/export resize transform must produce images of the
+spec's depth and height (``RecResizeImg: {image_shape: [1, 36, 320]}`` for the spec above).
+
+Example:
+    >>> model = build_model({"name": "VGSLModel", "model_type": "rec", "algorithm": "VGSL",
+    ...                      "spec": "[1,36,0,1 Ct3,3,16 Mp3,3 Lfys48 Lfx96 O1c#]"}, num_classes=37)
+    >>> model({"image": paddle.rand([2, 1, 36, 120])}).shape
+    [2, 40, 37]
+"""
+from __future__ import annotations
+
+import logging
+from typing import Optional, Sequence
+
+import paddle
+import paddle.nn as nn
+from paddle.static import InputSpec
+
+from ppocr.modeling.vgsl import VGSLNet
+from ppocr.registry import ARCHITECTURES, nearest
+from ppocr.utils.errors import ConfigError, DataError
+
+logger = logging.getLogger(__name__)
+
+VGSL_ARCH_KEYS = ("name", "model_type", "algorithm", "spec", "Transform")
+
+
+@ARCHITECTURES.register()
+class VGSLModel(nn.Layer):
+    """A recognition model that is one :class:`~ppocr.modeling.vgsl.VGSLNet` (checkpoint keys
+    ``net.layers.<index>.*``).
+
+    Args:
+        spec: the VGSL spec; without an output layer, ``O1c#`` is appended.
+        num_classes: dictionary size + blank, for ``O1c#``; a number in the spec must agree.
+        model_type: must be ``'rec'``.
+        algorithm: informational name (``'VGSL'``).
+
+    Attributes:
+        net: the network; ``net.layers`` is indexable, ``net.spec`` prints the spec back.
+        input_keys: ``['image']``.
+        out_channels: the class count.
+
+    Shape:
+        image [B, C, H, W] -> [B, W', num_classes] (logits in training, probabilities in eval), the
+        contract of ``CTCHead``; W' is W after the spec's width reductions.
+    """
+
+    def __init__(self, spec: str, num_classes: Optional[int] = None, model_type: str = "rec",
+                 algorithm: Optional[str] = "VGSL"):
+        super().__init__()
+        if model_type != "rec":
+            raise ConfigError(f"Architecture.model_type must be 'rec' for VGSLModel (text line recognition), "
+                              f"got {model_type!r}")
+        self.model_type = model_type
+        self.algorithm = algorithm
+        self.input_keys = ["image"]
+        self.net = VGSLNet(spec, num_classes=num_classes)
+        if self.net.output_layer is None:
+            logger.info("VGSL spec %s has no output layer; appending O1c# (CTC over the dictionary)", spec)
+            self.net.append(len(self.net.layers) - 1, "[O1c#]", num_classes=num_classes)
+        if self.net.output_layer.dim != 1:
+            raise ConfigError(f"VGSLModel recognises text lines, so its spec must end with a sequence output "
+                              f"O1c<n> (or O1c#), got {self.net.output_layer.spec} in {self.net.spec}")
+
+    @classmethod
+    def from_config(cls, arch_cfg: dict, global_cfg: Optional[dict] = None,
+                    num_classes: Optional[int] = None) -> "VGSLModel":
+        """Build from an ``Architecture`` section: ``name``, ``model_type`` (``rec``), ``algorithm``,
+        ``spec`` (required), ``Transform`` (must be null)."""
+        unknown = [k for k in arch_cfg if k not in VGSL_ARCH_KEYS]
+        if unknown:
+            raise ConfigError(f"Architecture has no key {unknown[0]!r} for VGSLModel; "
+                              f"{nearest(unknown[0], VGSL_ARCH_KEYS)}")
+        if arch_cfg.get("Transform") is not None:
+            raise ConfigError(f"Architecture.Transform is not supported with VGSLModel; set it to null "
+                              f"(got {arch_cfg['Transform']!r})")
+        spec = arch_cfg.get("spec")
+        if not isinstance(spec, str) or not spec.strip():
+            raise ConfigError("Architecture.spec is required for VGSLModel: a VGSL string such as "
+                              "'[1,36,0,1 Ct3,3,16 Mp3,3 Lfys48 Lfx96 Lrx96 Lfx256 O1c#]'" +
+                              (f", got {spec!r}" if spec is not None else ""))
+        model = cls(spec, num_classes=num_classes, model_type=arch_cfg.get("model_type", "rec"),
+                    algorithm=arch_cfg.get("algorithm", "VGSL"))
+        n_params = sum(int(p.numel()) for p in model.parameters())
+        logger.info("built VGSL model %s, %d parameters\n%s", model.spec, n_params, model.net.describe())
+        return model
+
+    @property
+    def spec(self) -> str:
+        return self.net.spec
+
+    @property
+    def out_channels(self) -> int:
+        return self.net.out_channels
+
+    def forward(self, batch: dict | paddle.Tensor) -> paddle.Tensor:
+        """Run the net on a batch dict (reads ``batch['image']``) or a bare image tensor."""
+        if isinstance(batch, dict):
+            if "image" not in batch:
+                raise DataError(f"model input needs an 'image' entry, got keys {sorted(batch)}")
+            batch = batch["image"]
+        return self.net(batch)
+
+    def input_spec(self, image_shape: Sequence[int]) -> list[InputSpec]:
+        """The export signature for ``paddle.jit.to_static``.
+
+        Args:
+            image_shape: ``[C, H, W]`` of the eval resize transform (``RecResizeImg`` or
+                ``VGSLResizeLine``; 0 for a variable height or width).
+
+        Returns:
+            One float32 ``InputSpec`` named ``x``: ``[None, C, H, -1]``, with ``-1`` for a height
+            the spec leaves variable and the fixed width when the spec fixes one.
+
+        Raises:
+            ConfigError: ``image_shape`` is not three ints >= 0 (C > 0), or disagrees with the spec's
+                input block (channels, height).
+        """
+        if (not isinstance(image_shape, (list, tuple)) or len(image_shape) != 3
+                or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in image_shape)
+                or image_shape[0] < 1):
+            raise ConfigError(f"image_shape must be [C, H, W] (ints, C > 0; 0 for a variable H or W, as "
+                              f"VGSLResizeLine takes it), got {image_shape!r}")
+        c, h, _ = image_shape
+        inp = self.net.input
+        inp.check_image_shape(c, h)
+        height = inp.image_height or -1
+        width = inp.image_width or -1
+        return [InputSpec([None, c, height, width], "float32", name="x")]
