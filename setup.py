@@ -11,5 +11,10 @@ setup(
     package_data={"ppocr": ["utils/dict/*.txt"]},
     python_requires=">=3.9",
     install_requires=requirements,
-    extras_require={"test": ["pytest>=7"]},
+    extras_require={
+        "test": ["pytest>=7"],
+        # Key information extraction (LayoutXLM). paddlenlp 2.8.1 imports on Paddle 3.3 only with these pins;
+        # install it in its own step: pip install -e ".[kie]"
+        "kie": ["paddlenlp==2.8.1", "huggingface_hub==0.23.4", "aistudio-sdk==0.2.1", "datasets<3"],
+    },
 )

@@ -3,16 +3,31 @@ import logging
 
 import pytest
 
+_PPOCR = logging.getLogger("ppocr")
+# The state before any test: module- and session-scoped fixtures that train (setup_logging) run before a test's
+# own fixtures, so each test restores this, not what it found.
+_BASELINE = (list(_PPOCR.handlers), _PPOCR.propagate, _PPOCR.level)
+
+
+def _restore_ppocr_logger():
+    for h in list(_PPOCR.handlers):
+        if h not in _BASELINE[0]:
+            _PPOCR.removeHandler(h)
+            h.close()
+    _PPOCR.propagate, _PPOCR.level = _BASELINE[1], _BASELINE[2]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_ppocr_logger():
     """Training runs call setup_logging, which gives the 'ppocr' logger its own handlers and stops
-    propagation; undo that after each test so later tests' caplog sees records, whatever the order."""
-    log = logging.getLogger("ppocr")
-    saved = (list(log.handlers), log.propagate, log.level)
+    propagation; undo that before and after each test so every test's caplog sees records, whatever the order."""
+    _restore_ppocr_logger()
+    for name, lg in logging.root.manager.loggerDict.items():
+        if name.startswith("ppocr") and isinstance(lg, logging.Logger):
+            lg.disabled = False
     yield
-    for h in list(log.handlers):
-        if h not in saved[0]:
-            log.removeHandler(h)
-            h.close()
-    log.propagate, log.level = saved[1], saved[2]
+    _restore_ppocr_logger()
+    # A library that configures logging with disable_existing_loggers (paddlenlp, visualdl) would silence ours.
+    for name, lg in logging.root.manager.loggerDict.items():
+        if name.startswith("ppocr") and isinstance(lg, logging.Logger):
+            lg.disabled = False

@@ -10,7 +10,7 @@ if python3 -c "import paddle, sys; sys.exit(0 if paddle.is_compiled_with_cuda() 
     python3 tools/train.py -c $CFG -o Global.save_model_dir=$OUT/ "$@"
 else
     OMP_NUM_THREADS=1 python3 -m paddle.distributed.launch --nproc_per_node 2 --log_dir $OUT/launch \
-        tools/train.py -c $CFG -o Global.use_gpu=False Global.save_model_dir=$OUT/ Train.loader.batch_size_per_card=32 \
+        tools/train.py -c $CFG -o Global.use_gpu=False Global.save_model_dir=$OUT/ Train.loader.batch_size_per_card=8 \
         Train.loader.num_workers=1 "$@"
 fi
 python3 tools/eval.py -c $CFG -o Global.checkpoints=$OUT/best_accuracy Global.use_gpu=False

@@ -3,6 +3,7 @@
 Usage:
     python tools/make_demo_data.py --out train_data/demo/rec --train 3000 --eval 300 --seed 0
     python tools/make_demo_data.py --task det --out train_data/demo/det --train 200 --eval 50 --seed 0
+    python tools/make_demo_data.py --task kie --out train_data/demo/kie --train 300 --eval 60 --seed 0
 """
 from __future__ import annotations
 
@@ -11,22 +12,25 @@ import logging
 
 from ppocr.utils.demo_data import make_rec_demo
 from ppocr.utils.det_demo_data import make_det_demo
+from ppocr.utils.kie_demo_data import make_kie_demo
 
 DEFAULTS = {"rec": {"out": "train_data/demo/rec", "train": 3000, "eval": 300},
-            "det": {"out": "train_data/demo/det", "train": 200, "eval": 50}}
+            "det": {"out": "train_data/demo/det", "train": 200, "eval": 50},
+            "kie": {"out": "train_data/demo/kie", "train": 300, "eval": 60}}
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and write the demo set."""
     parser = argparse.ArgumentParser(description="Render the word-recognition (default) or text-detection demo set.")
     parser.add_argument("--task", choices=sorted(DEFAULTS), default="rec",
-                        help="rec: word crops with 0-9a-z labels; det: document pages with word polygons")
+                        help="rec: word crops with 0-9a-z labels; det: document pages with word polygons; "
+                             "kie: forms with SER classes and RE links")
     parser.add_argument("--out", default=None, help="dataset root (data_dir in configs); default "
                         + ", ".join(f"{t}: {d['out']}" for t, d in DEFAULTS.items()))
     parser.add_argument("--train", type=int, default=None,
-                        help="number of training images (default rec: 3000, det: 200)")
+                        help="number of training images (default rec: 3000, det: 200, kie: 300)")
     parser.add_argument("--eval", type=int, default=None,
-                        help="number of evaluation images (default rec: 300, det: 50)")
+                        help="number of evaluation images (default rec: 300, det: 50, kie: 60)")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--height", type=int, default=32, help="image height in pixels (rec only)")
     args = parser.parse_args(argv)
@@ -36,6 +40,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.train < 0 or args.eval < 0:
         parser.error("--train and --eval must be >= 0")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.task == "kie":
+        stats = make_kie_demo(args.out, args.train, args.eval, args.seed)
+        print(f"wrote {stats['train']} train + {stats['eval']} eval forms ({stats['entries']} text lines; "
+              f"{stats['bytes'] / 1e6:.2f} MB of PNG) to {args.out}")
+        return
     if args.task == "det":
         stats = make_det_demo(args.out, args.train, args.eval, args.seed)
         print(f"wrote {stats['train']} train + {stats['eval']} eval pages ({stats['words']} words, "

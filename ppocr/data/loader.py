@@ -1,5 +1,6 @@
-"""Batching: a reproducible sharded batch sampler, a collate function that counts skipped samples,
-and ``build_dataloader`` that assembles them from the ``Train`` / ``Eval`` config sections.
+"""Batching: a reproducible sharded batch sampler, collate functions that count skipped samples
+(``loader.collate``: ``stack``, the default, or ``pad`` for samples of different widths), and
+``build_dataloader`` that assembles them from the ``Train`` / ``Eval`` config sections.
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ LOADER_KEYS = {
     "drop_last": False,
     "num_workers": 0,
     "use_shared_memory": True,
+    "collate": "stack",
+    "bucket_by_length": False,
 }
 SECTION_KEYS = ("dataset", "loader")
 
@@ -47,10 +50,17 @@ class SeededBatchSampler(DistributedBatchSampler):
         shuffle: shuffle every epoch.
         drop_last: drop the last incomplete batch.
         seed: base seed of the shuffle (``None``: 0).
+        lengths: a size per sample (e.g. text length, for line images of varying width). Given,
+            each run of ``POOL_BATCHES`` batches' worth of this process's samples is sorted by
+            size before it is cut into batches, and the full batches are then shuffled, so a
+            batch holds samples of similar size and padding (``collate: pad``) wastes little.
     """
 
+    POOL_BATCHES = 32
+
     def __init__(self, dataset, batch_size: int, num_replicas: int | None = None, rank: int | None = None,
-                 shuffle: bool = False, drop_last: bool = False, seed: int | None = None):
+                 shuffle: bool = False, drop_last: bool = False, seed: int | None = None,
+                 lengths=None):
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         for arg, val in (("shuffle", shuffle), ("drop_last", drop_last)):
@@ -68,6 +78,9 @@ class SeededBatchSampler(DistributedBatchSampler):
                          drop_last=drop_last)
         self.seed = seed
         self.start_batch = 0
+        if lengths is not None and len(lengths) != len(dataset):
+            raise ValueError(f"lengths has {len(lengths)} values for {len(dataset)} samples")
+        self.lengths = None if lengths is None else [int(v) for v in lengths]
 
     def local_indices(self) -> list[int]:
         """This process's sample indices for the current epoch, in order."""
@@ -83,7 +96,26 @@ class SeededBatchSampler(DistributedBatchSampler):
             order = np.concatenate([order, np.resize(order, total - n)])
         return order[self.local_rank::self.nranks].tolist()
 
+    def _bucketed_batches(self) -> list[list[int]]:
+        idx = self.local_indices()
+        pool = self.batch_size * self.POOL_BATCHES
+        ordered: list[int] = []
+        for beg in range(0, len(idx), pool):
+            ordered += sorted(idx[beg:beg + pool], key=lambda i: self.lengths[i])
+        batches = [ordered[i:i + self.batch_size] for i in range(0, len(ordered), self.batch_size)]
+        tail = batches.pop() if batches and len(batches[-1]) < self.batch_size else None
+        if self.shuffle:
+            rng = np.random.RandomState(np.random.SeedSequence([int(self.seed or 0) & 0xFFFFFFFF, self.epoch, 1])
+                                        .generate_state(1)[0])
+            batches = [batches[i] for i in rng.permutation(len(batches))]
+        if tail is not None and not self.drop_last:
+            batches.append(tail)
+        return batches
+
     def __iter__(self) -> Iterator[list[int]]:
+        if self.lengths is not None:
+            yield from self._bucketed_batches()[self.start_batch:]
+            return
         indices = self.local_indices()[self.start_batch * self.batch_size:]
         batch: list[int] = []
         for idx in indices:
@@ -162,6 +194,24 @@ def collate_skip_none(batch: list) -> dict:
         ``{key: batched values, ..., 'skipped': int64 array [n_skipped]}``; only
         ``{'skipped': ...}`` when every sample was skipped.
     """
+    return _collate(batch, pad=False)
+
+
+def collate_pad_none(batch: list) -> dict:
+    """As :func:`collate_skip_none`, but arrays of one key whose shapes differ (line images of
+    different widths, labels of different lengths) are first zero-padded at the end of each axis
+    to the largest shape in the batch (``loader.collate: pad``)."""
+    return _collate(batch, pad=True)
+
+
+def pad_to_largest(arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """Zero-pad ``arrays`` (same ``ndim``) at the end of every axis to their largest shape."""
+    shape = np.max([a.shape for a in arrays], axis=0)
+    return [a if a.shape == tuple(shape) else
+            np.pad(a, [(0, int(t) - n) for t, n in zip(shape, a.shape)]) for a in arrays]
+
+
+def _collate(batch: list, pad: bool) -> dict:
     errors = [b.message for b in batch if isinstance(b, _SampleFailure)]
     if errors:  # an array must travel too: Paddle's queue pairs every batch with at least one tensor
         return {ERROR_KEY: errors, "skipped": np.zeros([1], dtype=np.int64)}
@@ -172,9 +222,25 @@ def collate_skip_none(batch: list) -> dict:
     if not isinstance(kept[0], dict):
         raise TypeError(f"dataset samples must be dicts (end the transforms with KeepKeys), got "
                         f"{type(kept[0]).__name__}")
+    for key in kept[0]:
+        values = [b.get(key) for b in kept]
+        if not all(isinstance(v, np.ndarray) for v in values) or len({v.shape for v in values}) == 1:
+            continue
+        if pad and len({v.ndim for v in values}) == 1:
+            for b, v in zip(kept, pad_to_largest(values)):
+                b[key] = v
+        else:
+            shapes = sorted({tuple(v.shape) for v in values})
+            hint = ("set loader.collate: pad to zero-pad them to the largest" if not pad else
+                    "their numbers of axes differ")
+            return {ERROR_KEY: [f"the samples of one batch differ in the shape of {key!r} ({shapes[0]} vs "
+                                f"{shapes[-1]}); {hint}"], "skipped": np.zeros([1], dtype=np.int64)}
     out = default_collate_fn(kept)
     out["skipped"] = skipped
     return out
+
+
+COLLATES = {"stack": collate_skip_none, "pad": collate_pad_none}
 
 
 def _check_loader_cfg(loader_cfg, mode: str) -> dict:
@@ -194,9 +260,12 @@ def _check_loader_cfg(loader_cfg, mode: str) -> dict:
     nw = opts["num_workers"]
     if isinstance(nw, bool) or not isinstance(nw, int) or nw < 0:
         raise ConfigError(f"{where}.num_workers must be an integer >= 0, got {nw!r}")
-    for k in ("shuffle", "drop_last", "use_shared_memory"):
+    for k in ("shuffle", "drop_last", "use_shared_memory", "bucket_by_length"):
         if not isinstance(opts[k], bool):
             raise ConfigError(f"{where}.{k} must be true or false, got {opts[k]!r}")
+    if opts["collate"] not in COLLATES:
+        raise ConfigError(f"{where}.collate must be one of {', '.join(COLLATES)} (stack: samples of equal shapes; "
+                          f"pad: zero-pad to the largest in the batch), got {opts['collate']!r}")
     return opts
 
 
@@ -250,10 +319,16 @@ def build_dataloader(cfg: dict, mode: str, global_cfg: dict, seed: int | None = 
     dataset = build(ds_cfg, DATASETS, where=f"{mode}.dataset", global_cfg=global_cfg, mode=mode, seed=seed)
     # Training shards the data across processes; evaluation runs on rank 0 alone and must see every sample.
     whole = {"num_replicas": 1, "rank": 0} if mode == "Eval" else {}
+    lengths = None
+    if opts["bucket_by_length"]:
+        if not hasattr(dataset, "lengths"):
+            raise ConfigError(f"{mode}.loader.bucket_by_length needs a dataset that knows its samples' lengths "
+                              f"(the line datasets do); {type(dataset).__name__} does not, so set it to false")
+        lengths = dataset.lengths()
     sampler = SeededBatchSampler(dataset, opts["batch_size_per_card"], shuffle=opts["shuffle"],
-                                 drop_last=opts["drop_last"], seed=seed, **whole)
+                                 drop_last=opts["drop_last"], seed=seed, lengths=lengths, **whole)
     loader = ReportingDataLoader(_ReportingDataset(dataset), batch_sampler=sampler, num_workers=opts["num_workers"],
-                        use_shared_memory=opts["use_shared_memory"], collate_fn=collate_skip_none,
+                        use_shared_memory=opts["use_shared_memory"], collate_fn=COLLATES[opts["collate"]],
                         return_list=True, persistent_workers=False)
     logger.info("%s loader: %d samples, %d batches per epoch on rank %d/%d, num_workers=%d", mode, len(dataset),
                 len(sampler), sampler.local_rank, sampler.nranks, opts["num_workers"])

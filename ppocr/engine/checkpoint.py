@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import paddle
 
-from ppocr.utils.errors import CheckpointError
+from ppocr.utils.errors import CheckpointError, ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +159,63 @@ def load_pretrained(path: str, model: paddle.nn.Layer) -> dict[str, list[str]]:
         for item in report[kind]:
             logger.warning("pretrained %s: %s", kind, item)
     return report
+
+
+def resume_source(g: dict, model) -> str | None:
+    """What training resumes from exactly: ``Global.checkpoints``, else the checkpoint the model was built
+    from (``model.checkpoint_path``; KIE: ``Architecture.Backbone.checkpoints``), else None."""
+    return g.get("checkpoints") or getattr(model, "checkpoint_path", None)
+
+
+def resume(g: dict, model, optimizer) -> dict | None:
+    """Restore weights and optimizer from :func:`resume_source`; returns the saved training state or None.
+
+    A model with ``load_checkpoint(prefix, optimizer)`` (KIE) reads its own checkpoint layout.
+    """
+    source = resume_source(g, model)
+    if not source:
+        return None
+    own = getattr(model, "load_checkpoint", None)
+    return own(source, optimizer) if own is not None else load_checkpoint(source, model, optimizer)
+
+
+def load_trained_weights(g: dict, model, what: str, order: tuple[str, ...] = ("checkpoints", "pretrained_model"),
+                         strict: bool = False) -> str:
+    """Load the weights evaluation, export and inference run with; returns where they came from.
+
+    The first of ``Global.<order>`` that is set is used (``checkpoints`` is verified first), else
+    the checkpoint the model was built from (``model.checkpoint_path``, e.g. KIE's
+    ``Architecture.Backbone.checkpoints``). A model with ``load_weights(path)`` reads its own layout.
+
+    Args:
+        g: the ``Global`` section.
+        model: the built model.
+        what: the command, for the error message (``'eval'``, ``'export'``, ``'infer'``).
+        order: the Global keys to try, in order.
+        strict: raise when the weights leave parameters missing or mismatched.
+
+    Raises:
+        ConfigError: no weights are configured, or (``strict``) they do not fit the model.
+        CheckpointError: a torn checkpoint or missing files.
+    """
+    key = next((k for k in order if g.get(k)), None)
+    built_from = getattr(model, "checkpoint_path", None)
+    source = g[key] if key else built_from
+    if not source:
+        extra = " (KIE: -o Architecture.Backbone.checkpoints=./output/.../best_accuracy)" \
+            if hasattr(model, "checkpoint_path") else ""
+        raise ConfigError(f"{what} needs weights: pass -o Global.{order[0]}=./output/.../best_accuracy{extra}")
+    own = getattr(model, "load_weights", None)
+    if own is not None:
+        own(source)  # also when built from it: the model checks the checkpoint was saved completely
+        return source
+    if key == "checkpoints":
+        verify_checkpoint(source)
+    report = load_pretrained(strip_suffix(source), model)
+    if strict and (report["missing"] or report["mismatched"]):
+        raise ConfigError(f"{source} does not fit the model in this config (missing {report['missing'][:3]}, "
+                          f"mismatched {report['mismatched'][:3]}); {what} with the config it was trained with")
+    return source
 
 
 def rng_state() -> dict[str, Any]:

@@ -49,20 +49,35 @@ def evaluate_model(model: paddle.nn.Layer, loader, postprocess, metric) -> dict[
     return out
 
 
+def _transform_class(name: str):
+    from ppocr.registry import TRANSFORMS
+
+    return TRANSFORMS.get(name) if name in TRANSFORMS else None
+
+
 def label_free_transforms(transforms: list, keep: tuple[str, ...] = ("image",)) -> list:
     """The Eval transforms minus label encoders (PaddleOCR's infer pipeline).
 
+    A ``*LabelEncode`` transform is dropped unless its class sets ``keep_at_inference = True``
+    (KIE's ``VQATokenLabelEncode`` turns the OCR result into model inputs); such a transform gets
+    ``infer_mode: True`` (labels become optional).
     ``KeepKeys`` keeps ``image`` plus those of its keys that are in ``keep`` (e.g. a detector's
-    ``shape_list``, which its post-processor names in ``infer_keys``).
+    ``shape_list``, which its post-processor names in ``infer_keys``), and then the other keys
+    of ``keep`` the pipeline produces, in ``keep`` order.
     """
     out = []
     for entry in copy.deepcopy(transforms or []):
         name = next(iter(entry))
-        if name.endswith("LabelEncode"):
+        cls = _transform_class(name)
+        if getattr(cls, "keep_at_inference", False):
+            entry = {name: dict(entry[name] or {}, infer_mode=True)}
+        elif name.endswith("LabelEncode"):
             continue
         if name == "KeepKeys":
             listed = (entry["KeepKeys"] or {}).get("keep_keys") or []
-            entry = {"KeepKeys": {"keep_keys": ["image"] + [k for k in listed if k in keep and k != "image"]}}
+            kept = ["image"] + [k for k in listed if k in keep and k != "image"]
+            kept += [k for k in keep if k not in kept and k not in listed and k != "image"]
+            entry = {"KeepKeys": {"keep_keys": kept}}
         out.append(entry)
     return out
 

@@ -2,22 +2,26 @@
 
 Paddle 3 writes ``inference.json`` (PIR program) + ``inference.pdiparams``; older Paddle writes
 ``inference.pdmodel``. ``inference.yml`` records the pre- and post-processing the predictor needs,
-including the character list, so a served model does not depend on the training config.
+including the character list, so a served model does not depend on the training config; files
+those steps read (a KIE tokenizer and class list) are copied to ``assets/`` beside it.
 """
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 from typing import Any
 
 import paddle
 import yaml
 
-from ppocr.engine.checkpoint import load_pretrained, strip_suffix, verify_checkpoint
+from ppocr.engine.checkpoint import load_trained_weights
 from ppocr.engine.evaluator import infer_keys, label_free_transforms
-from ppocr.utils.errors import ConfigError
 
 logger = logging.getLogger(__name__)
+
+#: Folder of an export that holds the files its pre- and post-processing read (tokenizer, class list).
+ASSET_DIR = "assets"
 
 
 class _InferenceWrapper(paddle.nn.Layer):
@@ -46,9 +50,12 @@ def find_transform_arg(transforms: list, op: str, key: str) -> Any:
     return None
 
 
-def inference_yml(cfg: dict, post) -> dict:
+def inference_yml(cfg: dict, post, model=None) -> dict:
+    """What a predictor needs besides the program: pre-processing (the Eval transforms without label
+    encoders; ``KeepKeys`` keeps the model inputs and the post-processor's ``infer_keys``) and post-processing."""
     arch = cfg["Architecture"]
-    keep = ("image",) + infer_keys(post)
+    inputs = tuple(k for k in getattr(model, "input_keys", ()) if k != "image")
+    keep = ("image",) + inputs + tuple(k for k in infer_keys(post) if k not in inputs)
     pre = label_free_transforms(cfg["Eval"]["dataset"]["transforms"], keep) if cfg.get("Eval") else []
     post_cfg = dict(cfg.get("PostProcess") or {})
     post_cfg.pop("character_dict_path", None)
@@ -61,32 +68,90 @@ def inference_yml(cfg: dict, post) -> dict:
             "PreProcess": {"transform_ops": pre}, "PostProcess": post_cfg}
 
 
+def bundle_assets(infer_cfg: dict, out_dir: str, global_cfg: dict | None = None) -> dict:
+    """Copy the files the pre- and post-processing read into ``out_dir/assets`` and point ``infer_cfg`` at them.
+
+    A transform or post-processor class maps such arguments to what to copy in ``asset_args``
+    (KIE: ``{'class_path': None, 'tokenizer_path': (tokenizer file names)}``): the path the
+    built component resolved is copied (a file; a folder with only the named files, or all of
+    it for ``None``), and the argument becomes ``assets/<name>``, relative to the model folder
+    (see :func:`resolve_assets`). So an exported folder is complete on another machine.
+    """
+    from ppocr.registry import POSTPROCESS, TRANSFORMS, build
+
+    def bundle(where: str, registry, entry: dict) -> dict:
+        cls = registry.get(entry["name"]) if entry.get("name") in registry else None
+        assets = getattr(cls, "asset_args", None)
+        if not assets:
+            return entry
+        opts = {k: v for k, v in entry.items() if k != "name"}
+        built = build(dict(entry), registry, where=where, global_cfg=global_cfg)
+        for arg, files in assets.items():
+            src = getattr(built, arg, None)
+            if not src or not os.path.exists(src):
+                continue
+            rel = f"{ASSET_DIR}/{os.path.basename(os.path.normpath(src))}"
+            dst = os.path.join(out_dir, rel)
+            if os.path.isdir(src):
+                names = [n for n in (files or os.listdir(src)) if os.path.isfile(os.path.join(src, n))]
+                os.makedirs(dst, exist_ok=True)
+                for n in names:
+                    shutil.copyfile(os.path.join(src, n), os.path.join(dst, n))
+            elif os.path.abspath(src) != os.path.abspath(dst):
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                shutil.copyfile(src, dst)
+            opts[arg] = rel
+        return dict(opts, name=entry["name"])
+
+    ops = []
+    for i, op in enumerate(infer_cfg["PreProcess"]["transform_ops"]):
+        name, args = next(iter(op.items()))
+        entry = bundle(f"PreProcess.transform_ops.{i}", TRANSFORMS, dict(args or {}, name=name))
+        entry.pop("name")
+        ops.append({name: entry or args})
+    infer_cfg["PreProcess"]["transform_ops"] = ops
+    post = infer_cfg.get("PostProcess") or {}
+    if post.get("name"):
+        infer_cfg["PostProcess"] = bundle("PostProcess", POSTPROCESS, post)
+    return infer_cfg
+
+
+def resolve_assets(options: dict | None, model_dir: str) -> dict | None:
+    """Turn ``assets/...`` values of one component's options into paths inside ``model_dir``."""
+    if not options:
+        return options
+    return {k: os.path.join(model_dir, v) if isinstance(v, str) and v.startswith(ASSET_DIR + "/") else v
+            for k, v in options.items()}
+
+
 def export(cfg: dict, model: paddle.nn.Layer, post) -> str:
-    """Load weights into ``model``, trace it and save it under ``Global.save_inference_dir``."""
+    """Load weights into ``model``, trace it and save it under ``Global.save_inference_dir``.
+
+    The weights are ``Global.pretrained_model``, ``Global.checkpoints`` or the checkpoint the model
+    was built from (KIE: ``Architecture.Backbone.checkpoints``). The signature is the model's
+    ``input_spec_from_transforms(Eval transforms)`` when it has one, else ``input_spec(image_shape)``.
+    """
     g = cfg["Global"]
-    weights = g.get("pretrained_model") or g.get("checkpoints")
-    if not weights:
-        raise ConfigError("export needs weights: -o Global.pretrained_model=./output/.../best_accuracy")
-    if g.get("checkpoints") and not g.get("pretrained_model"):
-        verify_checkpoint(weights)
-    report = load_pretrained(strip_suffix(weights), model)
-    if report["missing"] or report["mismatched"]:
-        raise ConfigError(f"{weights} does not fit the model in this config (missing {report['missing'][:3]}, "
-                          f"mismatched {report['mismatched'][:3]}); export with the config it was trained with")
+    load_trained_weights(g, model, "export", order=("pretrained_model", "checkpoints"), strict=True)
     out_dir = g.get("save_inference_dir") or "./inference/"
     transforms = cfg["Eval"]["dataset"]["transforms"] if cfg.get("Eval") else cfg["Train"]["dataset"]["transforms"]
-    image_shape = find_transform_arg(transforms, "RecResizeImg", "image_shape")
-    if image_shape is None:  # another resize transform that states the model input, e.g. VGSLResizeLine
-        image_shape = next((args["image_shape"] for e in transforms or [] for args in e.values()
-                            if isinstance(args, dict) and "image_shape" in args), None)
     model.eval()
-    spec = model.input_spec(image_shape)
+    if hasattr(model, "input_spec_from_transforms"):
+        spec = model.input_spec_from_transforms(transforms)
+    else:
+        image_shape = find_transform_arg(transforms, "RecResizeImg", "image_shape")
+        if image_shape is None:  # another resize transform that states the model input, e.g. VGSLResizeLine
+            image_shape = next((args["image_shape"] for e in transforms or [] for args in e.values()
+                                if isinstance(args, dict) and isinstance(args.get("image_shape"), (list, tuple))
+                                and len(args["image_shape"]) == 3), None)  # det resizes give [H, W]: free size
+        spec = model.input_spec(image_shape)
     if len(spec) > 1:
         spec = [spec]
     static = paddle.jit.to_static(_InferenceWrapper(model), input_spec=spec, full_graph=True)
     os.makedirs(out_dir, exist_ok=True)
     paddle.jit.save(static, os.path.join(out_dir, "inference"))
+    infer_cfg = bundle_assets(inference_yml(cfg, post, model), out_dir, g)
     with open(os.path.join(out_dir, "inference.yml"), "w", encoding="utf-8") as f:
-        yaml.safe_dump(inference_yml(cfg, post), f, allow_unicode=True, sort_keys=False)
+        yaml.safe_dump(infer_cfg, f, allow_unicode=True, sort_keys=False)
     logger.info("inference model saved to %s", out_dir)
     return out_dir

@@ -12,6 +12,8 @@ import time
 from collections import deque
 from typing import Any, Callable
 
+import paddle
+
 from ppocr.engine.checkpoint import rng_state, save_checkpoint
 from ppocr.engine.trainer import HookBase
 from ppocr.registry import HOOKS
@@ -22,11 +24,17 @@ logger = logging.getLogger(__name__)
 
 
 class Checkpointer:
-    """Saves the model, optimizer and the full training state under ``save_dir/<name>``."""
+    """Saves the model, optimizer and the full training state under ``save_dir/<name>``.
 
-    def __init__(self, save_dir: str, model, optimizer, lr_scheduler=None, scaler=None):
+    ``side_files`` maps a suffix to an object with ``save(path)`` (e.g. ``'.codec.json'``: the
+    codec); each is written beside every checkpoint as ``<name><suffix>``.
+    """
+
+    def __init__(self, save_dir: str, model, optimizer, lr_scheduler=None, scaler=None,
+                 side_files: dict | None = None):
         self.save_dir, self.model, self.optimizer = save_dir, model, optimizer
         self.lr_scheduler, self.scaler = lr_scheduler, scaler
+        self.side_files = dict(side_files or {})
 
     def states(self, trainer, epoch_done: bool) -> dict[str, Any]:
         st = trainer.state
@@ -44,8 +52,19 @@ class Checkpointer:
         }
 
     def save(self, name: str, trainer, epoch_done: bool = False) -> str:
+        """Write checkpoint ``save_dir/<name>``; a model with ``save_checkpoint(prefix, optimizer, states)``
+        (KIE: a paddlenlp model directory plus ``prefix.pdopt``) writes its own layout, atomically."""
         prefix = os.path.join(self.save_dir, name)
-        save_checkpoint(prefix, self.model, self.optimizer, self.states(trainer, epoch_done))
+        layer = self.model._layers if isinstance(self.model, paddle.DataParallel) else self.model
+        saver = getattr(layer, "save_checkpoint", None)
+        if saver is not None:
+            saver(prefix, self.optimizer, self.states(trainer, epoch_done))
+        else:
+            save_checkpoint(prefix, self.model, self.optimizer, self.states(trainer, epoch_done))
+        for suffix, obj in self.side_files.items():
+            tmp = f"{prefix}.tmp{os.getpid()}{suffix}"
+            obj.save(tmp)
+            os.replace(tmp, prefix + suffix)
         logger.info("save model in %s", prefix)
         return prefix
 

@@ -16,7 +16,8 @@ import paddle
 
 from ppocr.data import build_dataloader, set_epoch
 from ppocr.engine import hooks as H
-from ppocr.engine.checkpoint import load_checkpoint, load_pretrained, set_rng_state, strip_suffix, verify_checkpoint
+from ppocr.engine.checkpoint import (load_pretrained, load_trained_weights, resume, resume_source, set_rng_state,
+                                     strip_suffix)
 from ppocr.engine.env import import_custom_modules, init_distributed, seed_everything, setup_device
 from ppocr.engine.evaluator import evaluate_model, label_free_transforms
 from ppocr.engine.trainer import Trainer
@@ -89,9 +90,10 @@ def _check_codec(loader, post, section: str, codec=None) -> None:
 
 
 def _load_weights(g: dict, model, optimizer=None) -> dict | None:
-    """Global.checkpoints (exact resume) has priority over Global.pretrained_model (weights only)."""
-    if g.get("checkpoints"):
-        return load_checkpoint(g["checkpoints"], model, optimizer)
+    """Global.checkpoints, or the checkpoint the model was built from (KIE: Architecture.Backbone.checkpoints),
+    resumes exactly and has priority over Global.pretrained_model (weights only)."""
+    if resume_source(g, model):
+        return resume(g, model, optimizer)
     if g.get("pretrained_model"):
         load_pretrained(g["pretrained_model"], model)
     return None
@@ -107,7 +109,7 @@ def _amp(g: dict) -> dict | None:
     if dtype == "float16":
         scaler = paddle.amp.GradScaler(init_loss_scaling=g.get("scale_loss", 1024.0),
                                        use_dynamic_loss_scaling=g.get("use_dynamic_loss_scaling", True))
-    return {"level": level, "dtype": dtype, "scaler": scaler}
+    return {"level": level, "dtype": dtype, "scaler": scaler, "custom_white_list": g.get("amp_custom_white_list")}
 
 
 def _hook_entries(cfg: dict) -> list[tuple[str, dict]]:
@@ -159,6 +161,14 @@ def _build_hooks(cfg: dict, ctx: dict) -> list:
     return built
 
 
+def _with_workflow_hooks(cfg: dict, hooks: list, post, codec) -> list:
+    """The config's hooks plus those Global keys ask for (``ppocr.engine.workflow_hooks``)."""
+    from ppocr.engine.workflow_hooks import workflow_hooks
+
+    first, last = workflow_hooks(cfg["Global"], post, line_recognizer=codec is not None)
+    return first + hooks + last
+
+
 def _train_metric(cfg: dict, post):
     """PaddleOCR's ``cal_metric_during_train``: the metric on the logged batch."""
     if not cfg["Global"].get("cal_metric_during_train") or post is None:
@@ -190,13 +200,20 @@ def _fresh_names(fn):
 def train(cfg: dict) -> dict[str, Any]:
     """Train from a resolved config; returns ``{'best': ..., 'global_step': ..., 'last_eval': ...}``."""
     g, device = _prepare(cfg, "train.log")
+    if g.get("stop_training"):  # Tesseract's --stop_training: checkpoint -> recognition model, no training
+        from ppocr.engine.convert import convert
+        return convert(cfg)
     world = init_distributed()
     save_dir = g.get("save_model_dir") or "./output/"
     os.makedirs(save_dir, exist_ok=True)
-    if get_rank() == 0:
-        dump_config(cfg, os.path.join(save_dir, "config.yml"))
     seed = g.get("seed", 1024)
-    core = build_core(cfg)
+    if g.get("continue_from"):  # fine-tune: old weights and codec, resize/append (ppocr.engine.finetune)
+        from ppocr.engine.finetune import continue_from
+        core = continue_from(cfg)
+    else:
+        core = build_core(cfg)
+    if get_rank() == 0:  # after the model is built: fine-tuning records the resulting spec
+        dump_config(cfg, os.path.join(save_dir, "config.yml"))
     model, post, codec = core["model"], core["postprocess"], core["codec"]
     train_loader = build_dataloader(cfg, "Train", g, seed)
     _check_codec(train_loader, post, "Train", codec)
@@ -237,7 +254,8 @@ def train(cfg: dict) -> dict[str, Any]:
                evaluate=evaluate, main_indicator=getattr(metric, "main_indicator", None), checkpointer=checkpointer,
                save_dir=save_dir)
     trainer = Trainer(train_model, loss_fn, optimizer, train_loader, epoch_num=epoch_num,
-                      hooks=_build_hooks(cfg, ctx), set_epoch=set_epoch, accumulation_steps=accum, amp=amp,
+                      hooks=_with_workflow_hooks(cfg, _build_hooks(cfg, ctx), post, codec), set_epoch=set_epoch,
+                      accumulation_steps=accum, amp=amp,
                       max_steps=g.get("max_steps"), input_keys=getattr(model, "input_keys", ("image",)))
     if states is not None:
         st = trainer.state
@@ -265,21 +283,18 @@ def train(cfg: dict) -> dict[str, Any]:
 
 @_fresh_names
 def evaluate(cfg: dict) -> dict[str, Any]:
-    """Evaluate ``Global.checkpoints`` (or ``pretrained_model``) on the Eval section."""
+    """Evaluate ``Global.checkpoints`` (or ``pretrained_model``, or KIE's ``Architecture.Backbone.checkpoints``)
+    on the Eval section."""
     g, _ = _prepare(cfg, None)
     core = build_core(cfg)
     model, post = core["model"], core["postprocess"]
-    if not (g.get("checkpoints") or g.get("pretrained_model")):
-        raise ConfigError("eval needs weights: pass -o Global.checkpoints=./output/.../best_accuracy")
-    if g.get("checkpoints"):
-        verify_checkpoint(g["checkpoints"])
-        load_pretrained(strip_suffix(g["checkpoints"]), model)
-    else:
-        load_pretrained(g["pretrained_model"], model)
+    source = load_trained_weights(g, model, "eval")
     loader = build_dataloader(cfg, "Eval", g, g.get("seed", 1024))
     _check_codec(loader, post, "Eval", core["codec"])
     metric = build_metric(cfg["Metric"], g)
     result = evaluate_model(model, loader, post, metric)
+    if hasattr(metric, "write_report"):  # a metric with a full report (LineReportMetric) writes it beside the weights
+        metric.write_report(strip_suffix(source) + ".eval_report.json")
     logger.info("metric eval ***************")
     for k, v in result.items():
         logger.info("%s:%s", k, v)
@@ -305,10 +320,7 @@ def infer(cfg: dict) -> list[dict[str, Any]]:
                           f"{model_type!r}")
     core = build_core(cfg)
     model, post = core["model"], core["postprocess"]
-    weights = g.get("checkpoints") or g.get("pretrained_model")
-    if not weights:
-        raise ConfigError("infer needs weights: pass -o Global.checkpoints=./output/.../best_accuracy")
-    load_pretrained(strip_suffix(weights), model)
+    load_trained_weights(g, model, "infer")
     model.eval()
     extra = infer_keys(post)
     ops = build_transforms(label_free_transforms(cfg["Eval"]["dataset"]["transforms"], ("image",) + extra), g,

@@ -60,7 +60,8 @@ class Trainer:
         set_epoch: ``set_epoch(loader, epoch, start_batch)`` positions the loader (data order and
             augmentation are functions of seed, epoch and index).
         accumulation_steps: batches per optimizer step.
-        amp: ``None`` or a dict ``{'level': 'O1', 'dtype': 'float16', 'scaler': GradScaler | None}``.
+        amp: ``None`` or a dict ``{'level': 'O1', 'dtype': 'float16', 'scaler': GradScaler | None}``, optionally
+            with ``'custom_white_list'`` (op names to run in low precision, ``Global.amp_custom_white_list``).
         max_steps: stop after this many optimizer steps (``None``: no limit).
     """
 
@@ -132,7 +133,8 @@ class Trainer:
     def _autocast(self):
         if not self.amp:
             return contextlib.nullcontext()
-        return paddle.amp.auto_cast(level=self.amp["level"], dtype=self.amp["dtype"])
+        return paddle.amp.auto_cast(level=self.amp["level"], dtype=self.amp["dtype"],
+                                    custom_white_list=self.amp.get("custom_white_list"))
 
     def run_step(self, batch: dict) -> None:
         """Forward, backward and (every ``accumulation_steps`` batches) an optimizer step."""

@@ -15,6 +15,13 @@ command lines keep working. Differences, all deliberate:
 * Flags used only by PaddleOCR's other pipelines here (``--vis_font_path``, ``--drop_score``,
   ``--page_num``, ``--return_word_box``, ``--save_log_path``, ``--max_text_length``) are
   accepted for compatibility and ignored by the recogniser.
+* ``--ser_model_dir``, ``--re_model_dir``, ``--ser_dict_path``, ``--ocr_order_method``,
+  ``--use_visual_backbone``, ``--kie_algorithm`` and ``--output`` are the KIE predictors' flags
+  (``ppstructure/kie/predict_kie_token_ser*.py``); their OCR uses the ``--det_*``/``--rec_*`` flags.
+* ``--det_*`` flags configure :class:`ppocr.inference.predict_det.TextDetector`; as for the
+  recogniser, settings in the det model's ``inference.yml`` win over flags left at their
+  defaults. ``--use_angle_cls`` accepts only ``false`` (no angle classifier yet) and
+  ``--max_batch_size`` is accepted and unused (PaddleOCR sizes TensorRT with it).
 
 :func:`parse_args` records which flags the user typed in ``args.explicit_flags``, so
 predictors can let settings stored in ``inference.yml`` win over untouched defaults.
@@ -95,9 +102,49 @@ def init_args() -> argparse.ArgumentParser:
     parser.add_argument("--rec_char_dict_path", type=str, default=None,
                         help="dictionary file; default: inference.yml's character_dict, else 0-9a-z")
     parser.add_argument("--use_space_char", type=str2bool, default=True, help="append ' ' to the dictionary")
-    parser.add_argument("--vis_font_path", type=str, default="./doc/fonts/simfang.ttf", help="unused here")
-    parser.add_argument("--drop_score", type=float, default=0.5, help="used by system pipelines; unused here")
+    parser.add_argument("--vis_font_path", type=str, default="./doc/fonts/simfang.ttf",
+                        help="TTF for drawing results; if missing, a system font (DejaVu/Liberation/Noto) or "
+                             "OpenCV's Hershey font is used")
+    parser.add_argument("--drop_score", type=float, default=0.5,
+                        help="predict_system: drop recognised text scoring below this")
+    # detection (PaddleOCR's names; inference.yml wins over flags left at their defaults)
+    parser.add_argument("--det_algorithm", type=str, default="DB", help="DB or DB++ (DBPostProcess models)")
+    parser.add_argument("--det_model_dir", type=str, help="folder with the exported detector")
+    parser.add_argument("--det_limit_side_len", type=int, default=960, help="side limit of DetResizeForTest")
+    parser.add_argument("--det_limit_type", type=str, default="max", choices=("max", "min", "resize_long"),
+                        help="max: longer side <= limit; min: shorter side >= limit; resize_long: longer side = limit")
+    parser.add_argument("--det_box_type", type=str, default="quad", choices=("quad", "poly"),
+                        help="quad: 4-point boxes; poly: polygons")
+    parser.add_argument("--det_db_thresh", type=float, default=0.3, help="binarisation threshold of the map")
+    parser.add_argument("--det_db_box_thresh", type=float, default=0.6, help="minimum mean score of a box")
+    parser.add_argument("--det_db_unclip_ratio", type=float, default=1.5, help="box expansion ratio")
+    parser.add_argument("--max_batch_size", type=int, default=10, help="accepted for compatibility; unused")
+    parser.add_argument("--use_dilation", type=str2bool, default=False, help="dilate the binary map by 2x2")
+    parser.add_argument("--det_db_score_mode", type=str, default="fast", choices=("fast", "slow"),
+                        help="box score: mean inside the box (fast) or inside the exact contour (slow)")
+    # system
+    parser.add_argument("--use_angle_cls", type=str2bool, default=False,
+                        help="angle classification is not available yet; only false is accepted")
+    parser.add_argument("--draw_img_save_dir", type=str, default="./inference_results",
+                        help="predict_system: where system_results.txt and the visualisations go")
+    parser.add_argument("--save_crop_res", type=str2bool, default=False, help="save every text crop")
+    parser.add_argument("--crop_res_save_dir", type=str, default="./output", help="where --save_crop_res writes")
     parser.add_argument("--return_word_box", type=str2bool, default=False, help="unused by the recogniser")
+    # key information extraction (ppstructure/kie/predict_kie_token_ser*.py; OCR from --det/--rec_model_dir)
+    parser.add_argument("--kie_algorithm", type=str, default="LayoutXLM",
+                        help="LayoutXLM (VI-LayoutXLM exports are LayoutXLM models too)")
+    parser.add_argument("--ser_model_dir", type=str, help="folder with the exported SER model")
+    parser.add_argument("--re_model_dir", type=str, help="folder with the exported RE model")
+    parser.add_argument("--use_visual_backbone", type=str2bool, default=True,
+                        help="whether the exported models take the page image (LayoutXLM base mode); VI-LayoutXLM "
+                             "exports (mode vi) need false; the model's inputs win when the flag is not given")
+    parser.add_argument("--ser_dict_path", type=str, default=None,
+                        help="SER class list file; default: the one exported with the model (assets/)")
+    parser.add_argument("--ocr_order_method", type=str, default=None, choices=(None, "tb-yx"),
+                        help="reading order of the OCR lines: tb-yx (top to bottom, then left to right); default: "
+                             "the exported pre-processing's order_method")
+    parser.add_argument("--output", type=str, default="./output",
+                        help="KIE predictors: where infer.txt and the drawings go")
     # CPU
     parser.add_argument("--enable_mkldnn", type=str2bool, default=None,
                         help="oneDNN on CPU: true/false; unset keeps Paddle's default")
@@ -302,6 +349,11 @@ def create_predictor(args: argparse.Namespace, mode: str, logger: logging.Logger
                 log.warning("--enable_mkldnn is true but this Paddle build has no oneDNN; ignored")
         elif mkldnn is False and hasattr(config, "disable_mkldnn"):
             config.disable_mkldnn()
+        if mode == "det" and mkldnn is not False and program.endswith(".json"):
+            # Paddle 3.3: a PIR program whose nearest_interp runs as a oneDNN kernel fails at run time
+            # ("ConvertPirAttribute2RuntimeAttribute not support ArrayAttribute<DoubleAttribute>"). Without
+            # the placement pass every op keeps its CPU kernel and the oneDNN fusions still apply.
+            config.delete_pass("onednn_placement_pass")
     config.switch_ir_optim(bool(getattr(args, "ir_optim", True)))
     if program.endswith(".pdmodel"):
         # Paddle 3.3 fails to create PIR (inference.json) predictors with memory_optimize_pass on.

@@ -27,8 +27,11 @@ class CTCLoss(nn.Layer):
     Shape:
         preds: [B, T, C] logits (or a tuple/list whose last item is; heads with
         ``return_feats`` return ``(feats, logits)``); batch['label']: [B, L] int (0-padded);
-        batch['length']: [B] int, each <= T. Output ``loss``: scalar.
+        batch['length']: [B] int, each <= T; optional batch['sample_weight']: [B] float, multiplies
+        each sample's loss (the mean is still over all B). Output ``loss``: scalar.
     """
+
+    takes_sample_weight = True  # batch['sample_weight'] [B] multiplies each sample's loss
 
     def __init__(self, use_focal_loss: bool = False):
         super().__init__()
@@ -53,4 +56,6 @@ class CTCLoss(nn.Layer):
         if self.use_focal_loss:
             weight = paddle.square(1.0 - paddle.exp(-loss))
             loss = loss * weight
+        if batch.get("sample_weight") is not None:  # e.g. 0 for lines skipped by perfect_sample_delay
+            loss = loss * batch["sample_weight"].astype(loss.dtype).reshape([-1])
         return {"loss": loss.mean()}

@@ -47,7 +47,8 @@ def build_lr_scheduler(cfg: dict | float, epochs: int, step_each_epoch: int) -> 
 
     Args:
         cfg: the ``lr`` mapping (``name`` defaults to ``Const``), or a bare number meaning
-            ``{name: Const, learning_rate: number}``.
+            ``{name: Const, learning_rate: number}``. PaddleOCR's ``epochs`` key is accepted
+            when it equals ``epochs`` (the schedule always spans the whole training).
         epochs: number of training epochs (``Global.epoch_num``).
         step_each_epoch: optimizer steps per epoch (batches per epoch).
 
@@ -66,11 +67,16 @@ def build_lr_scheduler(cfg: dict | float, epochs: int, step_each_epoch: int) -> 
                           f"got {cfg!r}")
     cfg = dict(cfg)
     cfg.setdefault("name", "Const")
+    if "epochs" in cfg and cfg["epochs"] == epochs and not isinstance(cfg["epochs"], bool):
+        del cfg["epochs"]  # PaddleOCR configs repeat Global.epoch_num here (lr.epochs: *epoch_num)
     for key in _BUILDER_KEYS:
         if key in cfg:
-            raise ConfigError(f"Optimizer.lr: {key!r} is not a schedule option; it comes from "
-                              f"{'Global.epoch_num' if key == 'epochs' else 'the training data loader'}. "
-                              f"Remove Optimizer.lr.{key}")
+            if key == "epochs":
+                raise ConfigError(f"Optimizer.lr.epochs is {cfg[key]!r} but Global.epoch_num is {epochs}; the "
+                                  "schedule always spans the whole training (Global.epoch_num). Remove "
+                                  "Optimizer.lr.epochs or set it equal to Global.epoch_num")
+            raise ConfigError(f"Optimizer.lr: {key!r} is not a schedule option; it comes from the training data "
+                              f"loader. Remove Optimizer.lr.{key}")
     schedule = build(cfg, LR_SCHEDULERS, where="Optimizer.lr", epochs=epochs, step_each_epoch=step_each_epoch)
     return schedule()
 
@@ -90,6 +96,25 @@ def _grad_clip(clip_norm, clip_norm_global):
     return None
 
 
+def _regularizer_as_decay(opt, reg, name: str, decay_given: bool) -> None:
+    """Hand ``Optimizer.regularizer`` to an optimizer with decoupled decay (AdamW), as PaddleOCR does.
+
+    PaddleOCR passes an L2 regularizer's ``factor`` to AdamW as its decoupled ``weight_decay``
+    (its KIE configs use ``regularizer: {name: L2, factor: 0}``, i.e. no decay at all).
+    """
+    take = getattr(opt, "use_regularizer", None)
+    if take is None:
+        raise ConfigError(f"Optimizer: {name} does not take Optimizer.regularizer; it decays weights with its "
+                          "own weight_decay option. Remove the regularizer section")
+    if decay_given:
+        raise ConfigError(f"Optimizer: set either {name}'s weight_decay or Optimizer.regularizer (whose L2 factor "
+                          f"{name} uses as its decoupled weight_decay, as in PaddleOCR), not both")
+    try:
+        take(reg)
+    except ValueError as e:
+        raise ConfigError(f"Optimizer.regularizer: {e}") from e
+
+
 def build_optimizer(cfg: dict, epochs: int, step_each_epoch: int, model: paddle.nn.Layer
                     ) -> tuple[paddle.optimizer.Optimizer, LRScheduler]:
     """Build the optimizer and its learning-rate scheduler from the ``Optimizer`` section.
@@ -97,7 +122,8 @@ def build_optimizer(cfg: dict, epochs: int, step_each_epoch: int, model: paddle.
     Args:
         cfg: the ``Optimizer`` section: ``name`` (Adam, AdamW, Momentum, SGD, RMSProp) and its
             options, ``lr`` (required; see ``build_lr_scheduler``), optional ``regularizer``
-            (``{name: L1|L2, factor}``), optional ``clip_norm`` or ``clip_norm_global``.
+            (``{name: L1|L2, factor}``; for AdamW an L2 ``factor`` is its decoupled
+            ``weight_decay``, as in PaddleOCR), optional ``clip_norm`` or ``clip_norm_global``.
         epochs: number of training epochs (``Global.epoch_num``).
         step_each_epoch: optimizer steps per epoch (batches per epoch).
         model: the model whose parameters are optimized.
@@ -132,10 +158,13 @@ def build_optimizer(cfg: dict, epochs: int, step_each_epoch: int, model: paddle.
         raise ConfigError(f"Optimizer: {name} has no option 'weight_decay'; use "
                           "regularizer: {name: L2, factor: ...} (or the AdamW optimizer)")
     opt = build(cfg, OPTIMIZERS, where="Optimizer")
-    if reg_cfg is not None and not opt.supports_regularizer:
-        raise ConfigError(f"Optimizer: {name} does not take Optimizer.regularizer; it decays weights with its "
-                          "own weight_decay option. Remove the regularizer section")
-    weight_decay = build(reg_cfg, REGULARIZERS, where="Optimizer.regularizer")() if reg_cfg is not None else None
+    weight_decay = None
+    if reg_cfg is not None:
+        reg = build(reg_cfg, REGULARIZERS, where="Optimizer.regularizer")
+        if opt.supports_regularizer:
+            weight_decay = reg()
+        else:
+            _regularizer_as_decay(opt, reg, name, "weight_decay" in cfg)
     lr_scheduler = build_lr_scheduler(lr_cfg, epochs, step_each_epoch)
     try:
         optim = opt(model, learning_rate=lr_scheduler, weight_decay=weight_decay, grad_clip=grad_clip)

@@ -54,7 +54,10 @@ class Adam:
 
 @OPTIMIZERS.register()
 class AdamW:
-    """AdamW: Adam with decoupled weight decay (use ``weight_decay``, not ``Optimizer.regularizer``).
+    """AdamW: Adam with decoupled weight decay (``weight_decay``).
+
+    As in PaddleOCR, ``Optimizer.regularizer: {name: L2, factor: f}`` sets ``weight_decay`` to
+    ``f`` instead (PaddleOCR's KIE configs use ``factor: 0``: no decay).
 
     Args:
         beta1: first-moment decay, in [0, 1).
@@ -80,6 +83,23 @@ class AdamW:
         self.no_weight_decay_name = (no_weight_decay_name or "").split()
         self.one_dim_param_no_weight_decay = check_bool("one_dim_param_no_weight_decay",
                                                         one_dim_param_no_weight_decay)
+
+    def use_regularizer(self, reg) -> None:
+        """Take ``Optimizer.regularizer`` as PaddleOCR does: an L2 ``factor`` becomes ``weight_decay``.
+
+        Args:
+            reg: the built regularizer (``ppocr.optimizer.regularizer.L2``).
+
+        Raises:
+            ValueError: not an L2 regularizer (AdamW's decoupled decay has no L1 form).
+        """
+        from ppocr.optimizer.regularizer import L2
+
+        if not isinstance(reg, L2):
+            raise ValueError(f"AdamW's decoupled decay can only come from an L2 regularizer, got "
+                             f"{type(reg).__name__}; use {{name: L2, factor: ...}} or AdamW's weight_decay")
+        self.weight_decay = reg.factor
+        logger.info("AdamW: weight_decay %g from Optimizer.regularizer L2 factor", self.weight_decay)
 
     def decay_param_names(self, model: paddle.nn.Layer) -> set[str] | None:
         """Internal names (``param.name``) of the parameters to decay, or ``None`` for all."""

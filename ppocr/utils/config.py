@@ -30,7 +30,9 @@ GLOBAL_KEYS = {
     "checkpoints": "checkpoint prefix to resume from exactly",
     "save_inference_dir": "export_model.py output folder",
     "use_visualdl": "write VisualDL scalars under save_model_dir/vdl",
-    "infer_img": "image file or folder for the infer_* tools",
+    "infer_img": "image file or folder for the infer_* tools (KIE: or a label file, with infer_mode False)",
+    "kie_det_model_dir": "KIE infer tools with infer_mode True: exported text detector that finds the text lines",
+    "kie_rec_model_dir": "KIE infer tools with infer_mode True: exported text recogniser that reads them",
     "character_dict_path": "dictionary file, one character per line",
     "character_type": "legacy PaddleOCR key, unused",
     "max_text_length": "longest transcription the label encoder accepts",
@@ -42,6 +44,8 @@ GLOBAL_KEYS = {
     "use_amp": "automatic mixed precision",
     "amp_level": "O1 or O2",
     "amp_dtype": "float16 or bfloat16",
+    "amp_custom_white_list": "extra op names AMP runs in low precision (paddle.amp.auto_cast custom_white_list), "
+                             "e.g. ['scale', 'concat', 'elementwise_add'] in PaddleOCR's KIE configs",
     "scale_loss": "initial loss scale for float16 AMP",
     "use_dynamic_loss_scaling": "dynamic loss scaling for float16 AMP",
     "accumulation_steps": "accumulate gradients over N batches",
@@ -59,6 +63,21 @@ GLOBAL_KEYS = {
     "use_sync_bn": "convert BatchNorm to SyncBatchNorm in multi-GPU training",
     "print_mem_info": "legacy PaddleOCR key, unused",
     "export_with_pir": "legacy PaddleOCR key, unused",
+    "codec": "codec options of codec-based recognisers (VGSL): file, normalization, recode, ... "
+             "(ppocr/data/vgsl_codec.py)",
+    # Tesseract/kraken training workflows (ppocr/engine/finetune.py, convert.py, workflow_hooks.py)
+    "continue_from": "fine-tune from this checkpoint prefix or converted model (weights + codec, fresh optimizer)",
+    "resize": "fine-tuning with characters the old codec lacks: fail (default), union or new (kraken --resize)",
+    "append_index": "fine-tuning: keep layers 0..N and append Architecture.spec (Tesseract --append_index)",
+    "freeze_backbone": "train only the last/appended layers for the first N samples (kraken --freeze-backbone)",
+    "early_stopping": "{lag, min_delta, min_epochs}: stop when validation stops improving (kraken --lag ...)",
+    "target_error_rate": "stop when the validation CER is at most this fraction (Tesseract --target_error_rate)",
+    "divergence": "{factor, window, lr_factor, warmup, snapshot_interval, max_reverts} or true: revert and lower "
+                  "the LR when the loss diverges",
+    "perfect_sample_delay": "back-propagate a perfect line only after N imperfect ones (Tesseract)",
+    "debug_interval": "every N iterations log truth / aligned truth / recognised text of wrong training lines",
+    "stop_training": "with continue_from: convert the checkpoint to save_model_dir/model.* and exit (Tesseract)",
+    "convert_to_int": "with stop_training: int8-quantise the weights, reporting the accuracy cost",
 }
 
 

@@ -103,3 +103,18 @@ def test_bad_sample_without_skipping_names_file_line_and_fix(tmp_path):
         f.write("train/000000.png\tno#ok\n" + lines)
     with pytest.raises(DataError, match=r"rec_gt_train.txt:1: .*'#'.*skip_bad_samples"):
         train(rec_config(data, str(tmp_path / "o"), ["Global.epoch_num=1", "Train.loader.shuffle=False"]))
+
+
+def test_amp_custom_white_list_reaches_auto_cast(data_dir, tmp_path, monkeypatch):
+    import paddle
+
+    seen, real = [], paddle.amp.auto_cast
+
+    def spy(**kwargs):
+        seen.append(kwargs.get("custom_white_list"))
+        return real(**kwargs)
+
+    monkeypatch.setattr(paddle.amp, "auto_cast", spy)
+    r = train(rec_config(data_dir, str(tmp_path), ["Global.use_amp=True", "Global.max_steps=1",
+                                                   "Global.amp_custom_white_list=[scale, concat]"]))
+    assert r["global_step"] == 1 and seen and seen[0] == ["scale", "concat"]

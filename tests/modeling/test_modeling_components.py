@@ -37,7 +37,7 @@ HEAD_CASES = {
 
 def _is_det(registry, name):
     """Detection components (det_*.py, db_*.py) take or give four feature maps; test_det_components.py covers them."""
-    return registry.get(name).__module__.rpartition(".")[2].startswith(("det_", "db_"))
+    return registry.get(name).__module__.rpartition(".")[2].startswith(("det_", "db_", "kie_"))
 
 
 def _cases(registry, table):

@@ -114,7 +114,9 @@ LR = {"learning_rate": 0.1}
     ({"name": "Adam", "lr": LR, "regularizer": {"name": "L2", "coeff": 0.1}}, "factor"),
     ({"name": "Adam", "lr": LR, "clip_norm": 1, "clip_norm_global": 1}, "not both"),
     ({"name": "Adam", "lr": LR, "clip_norm": -1}, "clip_norm"),
-    ({"name": "AdamW", "lr": LR, "regularizer": {"name": "L2", "factor": 0.1}}, "weight_decay"),
+    ({"name": "AdamW", "lr": LR, "weight_decay": 0.1, "regularizer": {"name": "L2", "factor": 0.1}}, "not both"),
+    ({"name": "AdamW", "lr": LR, "regularizer": {"name": "L1", "factor": 0.1}}, "L2 regularizer"),
+    ({"name": "AdamW", "lr": {"name": "Linear", "learning_rate": 0.1, "epochs": 5}}, "Global.epoch_num is 2"),
     ({"name": "AdamW", "lr": LR, "no_weight_decay_name": ["bias"]}, "space-separated"),
 ])
 def test_bad_configs(cfg, match):
@@ -168,3 +170,32 @@ def test_state_round_trip(tmp_path):
         for got, want in zip(states, expected_params):
             for a, b in zip(got, want):
                 np.testing.assert_array_equal(a, b)
+
+
+# The Optimizer sections of PaddleOCR's configs/kie/vi_layoutxlm/{ser,re}_vi_layoutxlm_xfund_zh.yml.
+KIE_SER = {"name": "AdamW", "beta1": 0.9, "beta2": 0.999,
+           "lr": {"name": "Linear", "learning_rate": 0.00005, "epochs": 4, "warmup_epoch": 2},
+           "regularizer": {"name": "L2", "factor": 0.0}}
+KIE_RE = {"name": "AdamW", "beta1": 0.9, "beta2": 0.999, "clip_norm": 10,
+          "lr": {"learning_rate": 0.00005, "warmup_epoch": 1}, "regularizer": {"name": "L2", "factor": 0.0}}
+
+
+@pytest.mark.parametrize("cfg", [KIE_SER, KIE_RE])
+def test_paddleocr_kie_optimizer_sections(cfg):
+    """lr.epochs equal to Global.epoch_num is accepted; AdamW takes the L2 factor as its decoupled decay (0)."""
+    opt, sched = build_optimizer(cfg, 4, 3, tiny_model())
+    assert isinstance(opt, paddle.optimizer.AdamW) and opt._weight_decay == 0.0
+    lrs = []
+    for _ in range(12):
+        lrs.append(opt.get_lr())
+        sched.step()
+    assert lrs[0] == 0.0 and max(lrs) == pytest.approx(0.00005)
+
+
+def test_adamw_l2_factor_is_its_weight_decay():
+    model = tiny_model()
+    w0 = params(model)[0]
+    opt, _ = build_optimizer({"name": "AdamW", "lr": {"learning_rate": 0.1},
+                              "regularizer": {"name": "L2", "factor": 0.5}}, 1, 1, model)
+    zero_grad_step(opt, model, data()[0])
+    np.testing.assert_allclose(params(model)[0], w0 * (1 - 0.1 * 0.5), rtol=1e-6)

@@ -186,6 +186,50 @@ class NormalizeImage:
 
 
 @TRANSFORMS.register()
+class Resize:
+    """Resize the image to a fixed ``[h, w]`` (bilinear), ignoring its aspect ratio.
+
+    KIE configs use it for LayoutXLM's visual input (``size: [224, 224]``); the token boxes
+    (``bbox``) are already on the page-relative 0-1000 grid and do not change. Detection
+    polygons (``polys``), when present, are scaled with the image.
+
+    Required keys: ``image`` (``HxW[xC]``).
+    Modified keys: ``image`` (``h x w [x C]``); ``polys`` (``[N, K, 2]`` pixels) when present.
+    Added keys: none.
+
+    Args:
+        size: ``[h, w]``, two positive integers.
+
+    Raises:
+        SampleError: the image is missing or not an ``HxW[xC]`` array.
+    """
+
+    def __init__(self, size: Sequence[int] = (640, 640)):
+        if (isinstance(size, (str, bytes)) or not isinstance(size, (list, tuple)) or len(size) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)):
+            raise ValueError(f"size must be [h, w] with two positive integers, got {size!r}")
+        self.size = (int(size[0]), int(size[1]))
+
+    def __call__(self, data: dict) -> dict:
+        img = data.get("image")
+        if not isinstance(img, np.ndarray) or img.ndim not in (2, 3) or 0 in img.shape[:2]:
+            shape = getattr(img, "shape", type(img).__name__)
+            raise SampleError(f"Resize needs a decoded HxW[xC] image, got {shape}; put DecodeImage before it")
+        h, w = self.size
+        src_h, src_w = img.shape[:2]
+        data["image"] = F.keep_channel_axis(cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR), img)
+        if data.get("polys") is not None:
+            polys = np.array(data["polys"], dtype=np.float32, copy=True)
+            polys[..., 0] *= w / float(src_w)
+            polys[..., 1] *= h / float(src_h)
+            data["polys"] = polys
+        return data
+
+    def __repr__(self) -> str:
+        return f"Resize(size={list(self.size)})"
+
+
+@TRANSFORMS.register()
 class ToCHWImage:
     """Transpose ``HxWxC`` to ``CxHxW`` (an ``HxW`` image becomes ``1xHxW``).
 

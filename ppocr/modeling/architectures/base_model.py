@@ -26,6 +26,9 @@ from ppocr.utils.errors import ConfigError, DataError
 logger = logging.getLogger(__name__)
 
 MODEL_TYPES = ("det", "rec", "cls", "kie", "table", "e2e", "sr")
+#: ``Architecture.name`` when a config leaves it out, per ``model_type`` (else ``BaseModel``).
+#: PaddleOCR's KIE configs have no ``name``: their single ``Backbone`` is the whole model.
+DEFAULT_ARCHITECTURES = {"kie": "KIEModel"}
 ARCH_KEYS = ("name", "model_type", "algorithm", "Transform", "Backbone", "Neck", "Head")
 
 
@@ -201,7 +204,8 @@ def build_model(arch_cfg: dict, global_cfg: dict | None = None,
     Args:
         arch_cfg: the section: ``model_type``, ``algorithm``, ``Transform`` (must be null),
             ``Backbone`` (required), ``Neck`` (optional), ``Head`` (required), and optionally
-            ``name`` (a registered architecture, default ``BaseModel``).
+            ``name`` (a registered architecture; default ``KIEModel`` for ``model_type: kie``,
+            see :data:`DEFAULT_ARCHITECTURES`, else ``BaseModel``).
         global_cfg: the ``Global`` section; a few keys reach components that declare them.
         num_classes: class count for heads that declare ``out_channels`` and whose config does
             not set it (CTC: dictionary size + blank).
@@ -214,5 +218,6 @@ def build_model(arch_cfg: dict, global_cfg: dict | None = None,
     """
     if not isinstance(arch_cfg, dict):
         raise ConfigError(f"Architecture must be a mapping, got {type(arch_cfg).__name__}")
-    cls = ARCHITECTURES.get(arch_cfg.get("name", "BaseModel"), where="Architecture.name")
+    default = DEFAULT_ARCHITECTURES.get(arch_cfg.get("model_type"), "BaseModel")
+    cls = ARCHITECTURES.get(arch_cfg.get("name") or default, where="Architecture.name")
     return cls.from_config(arch_cfg, global_cfg=global_cfg, num_classes=num_classes)

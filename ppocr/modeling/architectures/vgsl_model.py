@@ -101,6 +101,65 @@ class VGSLModel(nn.Layer):
     def spec(self) -> str:
         return self.net.spec
 
+    # -- fine-tuning (ppocr.engine.finetune) and converted models (ppocr.modeling.vgsl.model_file) --
+    @property
+    def head_index(self) -> int:
+        """First layer of the "head" that ``Global.freeze_backbone`` keeps training: the layers appended
+        by :meth:`append_layers`, else the output layer."""
+        return getattr(self, "_head_index", len(self.net.layers) - 1)
+
+    def backbone_parameters(self) -> list:
+        """Parameters of the layers below :attr:`head_index` (frozen by ``Global.freeze_backbone``)."""
+        return [p for layer in list(self.net.layers)[:self.head_index] for p in layer.parameters()]
+
+    def append_layers(self, index: int, spec: str, num_classes: Optional[int] = None) -> None:
+        """Cut above layer ``index`` and append ``spec`` (``VGSLNet.append``); the appended layers
+        become the head."""
+        n = len(self.net.layers)
+        self.net.append(index, spec, num_classes=num_classes)
+        self._head_index = (index % n if -n <= index < 0 else index) + 1
+
+    def resize_output(self, num_classes: int, old_to_new=None) -> None:
+        """``VGSLNet.resize_output``: new class count, keeping the mapped classes' weights."""
+        self.net.resize_output(num_classes, old_to_new)
+
+    def load_weights(self, path: str) -> None:
+        """Load a checkpoint (``prefix`` or ``prefix.pdparams``) or a converted model (``prefix`` with
+        ``prefix.json``; its stored spec rebuilds the net when it differs, int8 weights are dequantised).
+
+        Raises:
+            ConfigError: the weights do not fit the spec.
+            CheckpointError: a torn checkpoint or missing files.
+        """
+        import os
+
+        from ppocr.engine.checkpoint import load_pretrained, strip_suffix, verify_checkpoint
+        from ppocr.modeling.vgsl.model_file import is_model_file, load_model_file
+
+        prefix = strip_suffix(path)
+        if is_model_file(prefix):
+            info = load_model_file(prefix)
+            if info["spec"] != self.spec:
+                logger.info("%s.json has spec %s; rebuilding the net (config spec %s)", prefix, info["spec"],
+                            self.spec)
+                self.net = VGSLNet(info["spec"])
+            own = self.state_dict()
+            bad = sorted(set(own) ^ set(info["state"])) + [
+                k for k in own if k in info["state"] and list(own[k].shape) != list(info["state"][k].shape)]
+            if bad:
+                raise ConfigError(f"{prefix}.pdparams does not fit its spec {info['spec']} ({bad[:3]}); convert the "
+                                  "checkpoint again")
+            self.set_state_dict(info["state"])
+            logger.info("loaded converted model %s (%s)", prefix, "int8" if info.get("quantized") else "float32")
+            return
+        if os.path.isfile(prefix + ".states"):
+            verify_checkpoint(prefix)
+        report = load_pretrained(prefix, self)
+        if report["missing"] or report["mismatched"]:
+            raise ConfigError(f"{prefix}.pdparams does not fit the spec {self.spec} (missing {report['missing'][:3]}, "
+                              f"mismatched {report['mismatched'][:3]}); use the config (Architecture.spec, codec) it "
+                              "was trained with")
+
     @property
     def out_channels(self) -> int:
         return self.net.out_channels

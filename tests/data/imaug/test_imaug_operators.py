@@ -133,3 +133,22 @@ def test_to_chw_and_keep_keys():
         KeepKeys(["image", "length"])(data)
     with pytest.raises(TypeError, match="keep_keys"):
         KeepKeys("image")
+
+
+def test_resize_to_fixed_size():
+    from ppocr.data.imaug.operators import Resize
+
+    img = np.arange(20 * 30 * 3, dtype=np.uint8).reshape(20, 30, 3)
+    polys = np.array([[[0, 0], [30, 0], [30, 20], [0, 20]]], np.float32)
+    out = build_transforms([{"Resize": {"size": [10, 60]}}], None, "t")({"image": img, "polys": polys.copy(),
+                                                                          "bbox": [[1, 2, 3, 4]]})
+    assert out["image"].shape == (10, 60, 3) and out["image"].dtype == np.uint8
+    np.testing.assert_allclose(out["polys"], [[[0, 0], [60, 0], [60, 10], [0, 10]]])
+    assert out["bbox"] == [[1, 2, 3, 4]]  # KIE token boxes are page-relative: untouched
+    assert Resize([8, 8])({"image": np.zeros((5, 7, 1), np.uint8)})["image"].shape == (8, 8, 1)
+    assert repr(Resize([224, 224])) == "Resize(size=[224, 224])"
+    for bad in ([224], (0, 5), [2.5, 3], "224", [True, 4]):
+        with pytest.raises(ValueError, match=r"size must be \[h, w\]"):
+            Resize(bad)
+    with pytest.raises(SampleError, match="DecodeImage"):
+        Resize([4, 4])({"image": b"not decoded"})

@@ -1,0 +1,158 @@
+"""KIE checkpoints in PaddleOCR's layout: a paddlenlp model directory plus optimizer and training state.
+
+::
+
+    output/ser/best_accuracy/model_state.pdparams   weights (paddlenlp names, no 'backbone.model.' prefix)
+    output/ser/best_accuracy/config.json            LayoutXLM config (+ model_config.json copy)
+    output/ser/best_accuracy/metric.states          training state (epoch, global_step, best metric, ...)
+    output/ser/best_accuracy.pdopt                  optimizer state
+
+The directory is what ``Architecture.Backbone.checkpoints`` loads (weights at model build time);
+``load_kie_checkpoint`` then restores the optimizer and returns the training state for an exact
+resume. Writes are atomic: the directory is written under a temporary name and renamed into
+place, and ``metric.states`` records the size-independent hash of the weights and optimizer
+files, so a checkpoint whose save was interrupted is detected on load.
+
+Example:
+    >>> save_kie_checkpoint("output/ser/latest", model, optimizer, {"epoch": 3, "global_step": 120})
+    >>> states = load_kie_checkpoint("output/ser/latest", optimizer)
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import shutil
+from typing import Any
+
+import paddle
+
+from ppocr.utils.errors import CheckpointError
+
+logger = logging.getLogger(__name__)
+
+STATES_FILE = "metric.states"
+WEIGHTS_FILE = "model_state.pdparams"
+
+
+def _digest(path: str) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _unwrap(model):
+    return model._layers if isinstance(model, paddle.DataParallel) else model
+
+
+def is_kie_checkpoint(path: str) -> bool:
+    """Whether ``path`` is a KIE checkpoint directory (weights and ``metric.states``)."""
+    return os.path.isfile(os.path.join(path, WEIGHTS_FILE)) and os.path.isfile(os.path.join(path, STATES_FILE))
+
+
+def save_kie_checkpoint(prefix: str, model, optimizer, states: dict[str, Any]) -> None:
+    """Write ``prefix/`` (model directory + ``metric.states``) and ``prefix.pdopt`` atomically.
+
+    Args:
+        prefix: checkpoint path without suffix, e.g. ``output/ser/best_accuracy``.
+        model: a model with ``save_pretrained(dir)`` (``KIEModel``), possibly in DataParallel.
+        optimizer: its state goes to ``prefix.pdopt`` (skipped when None).
+        states: picklable training state.
+    """
+    layer = _unwrap(model)
+    if not hasattr(layer, "save_pretrained"):
+        raise CheckpointError(f"{type(layer).__name__} cannot be saved as a KIE model directory (no save_pretrained)")
+    prefix = os.path.abspath(prefix.rstrip("/\\"))
+    os.makedirs(os.path.dirname(prefix), exist_ok=True)
+    tag = f".tmp{os.getpid()}"
+    tmp_dir = prefix + tag
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    layer.save_pretrained(tmp_dir)
+    record = {"weights": _digest(os.path.join(tmp_dir, WEIGHTS_FILE))}
+    if optimizer is not None:
+        paddle.save(optimizer.state_dict(), prefix + ".pdopt" + tag)
+        record["pdopt"] = _digest(prefix + ".pdopt" + tag)
+    with open(os.path.join(tmp_dir, STATES_FILE), "wb") as f:
+        pickle.dump(dict(states, _files=record), f, protocol=4)
+    if optimizer is not None:
+        os.replace(prefix + ".pdopt" + tag, prefix + ".pdopt")
+    old = prefix + ".old" + tag
+    if os.path.isdir(prefix):
+        os.replace(prefix, old)
+    os.replace(tmp_dir, prefix)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def verify_kie_checkpoint(prefix: str) -> dict[str, Any]:
+    """Return the training state of a complete checkpoint directory, or raise CheckpointError saying what is wrong."""
+    prefix = prefix.rstrip("/\\")
+    if not os.path.isfile(os.path.join(prefix, WEIGHTS_FILE)):
+        raise CheckpointError(f"{prefix} is not a KIE checkpoint directory ({WEIGHTS_FILE} missing); pass the "
+                              "directory, e.g. -o Architecture.Backbone.checkpoints=./output/ser/latest")
+    states_path = os.path.join(prefix, STATES_FILE)
+    if not os.path.isfile(states_path):
+        raise CheckpointError(f"{states_path} is missing, so training cannot resume exactly from {prefix}; set "
+                              f"Architecture.Backbone.pretrained: {prefix} (and checkpoints: null) to start from its "
+                              "weights only")
+    try:
+        with open(states_path, "rb") as f:
+            states = pickle.load(f)
+    except Exception as e:  # corrupt or foreign pickle
+        raise CheckpointError(f"{states_path} cannot be read ({e})") from e
+    files = states.get("_files", {})
+    checks = {"weights": os.path.join(prefix, WEIGHTS_FILE), "pdopt": prefix + ".pdopt"}
+    for key, digest in files.items():
+        path = checks[key]
+        if not os.path.isfile(path) or _digest(path) != digest:
+            raise CheckpointError(f"{path} does not match {states_path}: the checkpoint was only partly written "
+                                  "(interrupted save)")
+    return states
+
+
+def load_kie_weights(layer, path: str) -> None:
+    """Load the weights of a model directory into ``layer`` (the paddlenlp model it was saved from).
+
+    Used for evaluation, export and inference. A directory with ``metric.states`` is checked
+    first (an interrupted save is reported); one without it (e.g. a released PaddleOCR model)
+    is loaded as it is. Every parameter must match by name and shape.
+
+    Raises:
+        CheckpointError: not a model directory, a torn checkpoint, or weights of another model.
+    """
+    path = path.rstrip("/\\")
+    weights = os.path.join(path, WEIGHTS_FILE)
+    if not os.path.isfile(weights):
+        raise CheckpointError(f"{path} is not a KIE model directory ({WEIGHTS_FILE} missing); pass the directory a "
+                              "KIE run saved, e.g. -o Architecture.Backbone.checkpoints=./output/ser/best_accuracy")
+    if os.path.isfile(os.path.join(path, STATES_FILE)):
+        verify_kie_checkpoint(path)
+    params = paddle.load(weights)
+    own = layer.state_dict()
+    missing = [k for k in own if k not in params]
+    unexpected = [k for k in params if k not in own]
+    bad_shape = [k for k in own if k in params and list(own[k].shape) != list(params[k].shape)]
+    if missing or unexpected or bad_shape:
+        raise CheckpointError(f"{weights} does not fit this model (missing {missing[:3]}, unexpected {unexpected[:3]}, "
+                              f"shape mismatch {bad_shape[:3]}); use the config it was trained with (same Backbone "
+                              "name and num_classes)")
+    layer.set_state_dict(params)
+    logger.info("loaded KIE weights from %s", path)
+
+
+def load_kie_checkpoint(prefix: str, optimizer=None) -> dict[str, Any]:
+    """Restore the optimizer from ``prefix.pdopt`` and return the training state in ``prefix/metric.states``.
+
+    The weights themselves are loaded when the model is built from ``Backbone.checkpoints``.
+    """
+    prefix = prefix.rstrip("/\\")
+    states = verify_kie_checkpoint(prefix)
+    if optimizer is not None:
+        if not os.path.isfile(prefix + ".pdopt"):
+            raise CheckpointError(f"{prefix}.pdopt is missing; set Architecture.Backbone.pretrained: {prefix} (and "
+                                  "checkpoints: null) to start from the weights only")
+        optimizer.set_state_dict(paddle.load(prefix + ".pdopt"))
+    logger.info("resuming from %s (epoch %s, global_step %s)", prefix, states.get("epoch"), states.get("global_step"))
+    return states

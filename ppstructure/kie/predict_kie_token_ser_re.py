@@ -1,0 +1,43 @@
+"""SER then relation extraction with exported models (``paddle.inference``), PaddleOCR's flags.
+
+Usage (from ``ppstructure/``, as in PaddleOCR)::
+
+    python3 kie/predict_kie_token_ser_re.py --kie_algorithm=LayoutXLM --re_model_dir=../inference/re_vi_layoutxlm \
+        --ser_model_dir=../inference/ser_vi_layoutxlm --use_visual_backbone=False \
+        --image_dir=../train_data/demo/kie/eval/000000.png --det_model_dir=../inference/det \
+        --rec_model_dir=../inference/rec --ser_dict_path=../train_data/demo/kie/class_list.txt \
+        --ocr_order_method="tb-yx" --use_gpu=False
+
+Writes ``<output>/infer.txt`` (``image<TAB>{"ocr_info": [...], "relations": [[question, answer], ...]}``) and
+``<output>/<image>_ser_re.jpg`` (SER classes on the left, links on the right).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from ppocr.inference.kie_pipeline import OCREngine, iter_pages, run_pages
+from ppocr.inference.utility import parse_args
+from ppocr.utils.cli import run
+from ppstructure.kie.predict_kie_token_ser import RESULTS_FILE, KIEPredictor, ocr_engine_from_args
+
+
+def predict(args: argparse.Namespace, ocr_engine: OCREngine | None = None) -> list[dict]:
+    """SER + RE on every image of ``--image_dir``; writes ``infer.txt`` and drawings under ``--output``."""
+    ser = KIEPredictor(args, "ser")
+    re = KIEPredictor(args, "re")
+    pages = iter_pages(args.image_dir, True, ocr_engine or ocr_engine_from_args(args))
+    return run_pages(pages, ser.stage, args.output, re=re.stage, font_path=args.vis_font_path,
+                     results_file=RESULTS_FILE)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.show_log else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    return run(lambda: predict(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Convert FUNSD annotations (one json per form) to PaddleOCR KIE label lines.
+
+Usage:
+    python3 ppstructure/kie/tools/trans_funsd_label.py --anno_dir funsd/training_data/annotations \
+        --output train_data/funsd/train.json
+
+Entities that wrap over several text lines are split into one entry per line; by default the
+output is identical to PaddleOCR's FUNSD labels (``--no_paddleocr_compat`` keeps lines that
+start with an empty word and leaves empty words out).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+
+from ppocr.utils.cli import run
+from ppocr.utils.kie_convert import funsd_dir_to_lines, write_lines
+
+
+def convert(anno_dir: str, out: str, image_ext: str, wrap_tolerance: float, compat: bool) -> None:
+    lines = funsd_dir_to_lines(anno_dir, image_ext, wrap_tolerance, compat)
+    write_lines(lines, out)
+    logging.getLogger("ppocr").info("wrote %d forms to %s", len(lines), out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="FUNSD annotations -> PaddleOCR KIE label file")
+    p.add_argument("--anno_dir", required=True, help="folder of FUNSD *.json annotation files")
+    p.add_argument("--output", required=True, help="label file to write")
+    p.add_argument("--image_ext", default=".png", help="image file extension replacing .json")
+    p.add_argument("--wrap_tolerance", type=float, default=10.0,
+                   help="pixels a word may start left of the previous word's end and stay on its line")
+    p.add_argument("--no_paddleocr_compat", action="store_true",
+                   help="keep lines whose first word is empty and drop empty words from the text")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    return run(lambda: convert(args.anno_dir, args.output, args.image_ext, args.wrap_tolerance,
+                               not args.no_paddleocr_compat))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
