@@ -32,13 +32,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max_seq_len", type=int, default=512, help="window length for the token statistics")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
+    p.add_argument("--random_positions", action="store_true",
+                   help="random position and box embeddings instead of sinusoidal ones (slower to train from)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     return run(lambda: make_starter(
         args.label_files, args.out, vocab_size=args.vocab_size, hidden_size=args.hidden_size,
         num_layers=args.num_layers, num_heads=args.num_heads, intermediate_size=args.intermediate_size,
         max_position_embeddings=args.max_position_embeddings, model_type=args.tokenizer_type, seed=args.seed,
-        max_seq_len=args.max_seq_len, overwrite=args.overwrite))
+        max_seq_len=args.max_seq_len, overwrite=args.overwrite, smooth_positions=not args.random_positions))
 
 
 if __name__ == "__main__":

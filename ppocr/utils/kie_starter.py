@@ -162,6 +162,45 @@ def starter_config(vocab_size: int, hidden_size: int = 192, num_layers: int = 4,
     }
 
 
+#: Embedding tables of LayoutXLM that index positions (1-D token position, 2-D box coordinates and sizes).
+POSITION_TABLES = ("position_embeddings", "x_position_embeddings", "y_position_embeddings", "h_position_embeddings",
+                   "w_position_embeddings")
+
+
+def sinusoid_table(rows: int, dim: int, std: float = 0.02) -> np.ndarray:
+    """``[rows, dim]`` sine/cosine encodings of the positions ``0..rows-1`` (Vaswani et al.), scaled to ``std``.
+
+    Nearby positions get similar vectors and a fixed offset is a rotation, so attention and the
+    relation head can compare positions from the first step.
+    """
+    pos = np.arange(rows, dtype=np.float64)[:, None]
+    freq = 1.0 / (10000.0 ** (np.arange(0, dim, 2, dtype=np.float64) / dim))
+    table = np.zeros((rows, dim), dtype=np.float64)
+    table[:, 0::2] = np.sin(pos * freq)
+    table[:, 1::2] = np.cos(pos * freq[: dim // 2])
+    return (table * (std / table.std())).astype(np.float32)
+
+
+def smooth_position_embeddings(model, std: float = 0.02) -> list[str]:
+    """Give a random-init LayoutXLM sinusoidal position and box-coordinate embeddings; returns the tables set.
+
+    Random tables give every coordinate an unrelated vector, so a model trained from scratch must
+    learn that x=200 is near x=201 before it can tell which answer sits beside which question
+    (relation extraction stays at its base rate for a long time) or where a text line starts
+    (SER's B- and I- tags). Smooth tables make those relations available at once.
+    """
+    emb = model.embeddings if hasattr(model, "embeddings") else model.layoutxlm.embeddings
+    done = []
+    for name in POSITION_TABLES:
+        layer = getattr(emb, name, None)
+        if layer is None:
+            continue
+        rows, dim = layer.weight.shape
+        layer.weight.set_value(sinusoid_table(rows, dim, std))
+        done.append(name)
+    return done
+
+
 def token_stats(docs: Sequence[Sequence[str]], tokenizer, max_seq_len: int = 512) -> dict:
     """Tokens per document (as ``VQATokenLabelEncode`` counts them) and the windows they need."""
     counts = np.array([sum(len(tokenizer.tokenize(t)) for t in doc) for doc in docs], dtype=np.int64)
@@ -175,7 +214,7 @@ def token_stats(docs: Sequence[Sequence[str]], tokenizer, max_seq_len: int = 512
 def make_starter(label_files: Sequence[str], out_dir: str, vocab_size: int = 8000, hidden_size: int = 192,
                  num_layers: int = 4, num_heads: int = 4, intermediate_size: int | None = None,
                  max_position_embeddings: int = 514, model_type: str = "unigram", seed: int = 0,
-                 max_seq_len: int = 512, overwrite: bool = False) -> dict:
+                 max_seq_len: int = 512, overwrite: bool = False, smooth_positions: bool = True) -> dict:
     """Write a starter model directory (tokenizer + random-init LayoutXLM) built from ``label_files``.
 
     Args:
@@ -192,6 +231,8 @@ def make_starter(label_files: Sequence[str], out_dir: str, vocab_size: int = 800
         seed: seed of the random weights.
         max_seq_len: window length the token statistics are computed for.
         overwrite: replace an existing starter directory.
+        smooth_positions: sinusoidal position and box-coordinate embeddings (see
+            :func:`smooth_position_embeddings`) instead of random ones.
 
     Returns:
         What ``starter.json`` records: sizes, sources and per-document token counts.
@@ -217,6 +258,7 @@ def make_starter(label_files: Sequence[str], out_dir: str, vocab_size: int = 800
                          max_position_embeddings)
     paddle.seed(seed)
     model = transformers.LayoutXLMModel(transformers.LayoutXLMConfig(**cfg))
+    smooth = smooth_position_embeddings(model) if smooth_positions else []
     model.save_pretrained(out_dir)
     shutil.copyfile(os.path.join(out_dir, "config.json"), os.path.join(out_dir, "model_config.json"))
     info = {
@@ -227,6 +269,7 @@ def make_starter(label_files: Sequence[str], out_dir: str, vocab_size: int = 800
         "model": cfg,
         "parameters": int(sum(int(p.numel()) for p in model.parameters())),
         "seed": seed,
+        "sinusoidal_embeddings": smooth,
         "doc_tokens": token_stats(docs, tokenizer, max_seq_len),
         "vocab_size": tokenizer.vocab_size,
     }

@@ -81,3 +81,21 @@ def test_cli(kie_data, tmp_path):
     assert tool.main(args) == 0 and os.path.isfile(os.path.join(out, "model_state.pdparams"))
     assert tool.main(args) == 2  # exists: usage error, not a traceback
     assert tool.main(args[:-6] + ["--hidden_size", "50", "--overwrite"]) == 2
+
+
+def test_starter_position_embeddings_are_sinusoidal(starter):
+    """Smooth position and box-coordinate tables: nearby coordinates get similar vectors (random tables would make
+    a from-scratch model learn that first; relation extraction then stays at its base rate)."""
+    import paddle
+    from paddlenlp.transformers import LayoutXLMForRelationExtraction  # noqa: F401  (paddlenlp is there)
+
+    from ppocr.utils.kie_starter import POSITION_TABLES, sinusoid_table
+
+    info = json.load(open(os.path.join(starter, "starter.json")))
+    assert info["sinusoidal_embeddings"] == list(POSITION_TABLES)
+    weights = paddle.load(os.path.join(starter, "model_state.pdparams"))
+    x = weights["embeddings.x_position_embeddings.weight"].numpy()
+    np.testing.assert_allclose(x, sinusoid_table(*x.shape), rtol=1e-6)
+    assert abs(float(x.std()) - 0.02) < 1e-4
+    cos = (x @ x[200]) / (np.linalg.norm(x, axis=1) * np.linalg.norm(x[200]))
+    assert cos[201] > 0.8 and cos[201] > cos[202] > cos[210]  # similarity falls with the distance
