@@ -355,3 +355,30 @@ def test_cli_with_exported_models(exported_models, tmp_path):
         vis = cv2.imread(str(out / name))
         assert vis is not None and vis.shape == (src.shape[0], 2 * src.shape[1], 3)
     assert len(os.listdir(crops)) == n_regions
+
+
+# ------------------------------------------------------------------------------------- tools/eval_system.py
+def test_eval_system_scores_reading_order(tmp_path):
+    from ppocr.inference.system_eval import load_labels, score_pages
+
+    page, quads = render_page()
+    cv2.imwrite(str(tmp_path / "page.png"), page)
+    regions = [{"transcription": WORDS[i].upper() if i == 0 else WORDS[i], "points": quads[i].tolist()}
+               for i in (3, 0, 6, 1, 5, 2, 4)]
+    regions.append({"transcription": "###", "points": [[0, 0], [5, 0], [5, 5], [0, 5]]})
+    label = tmp_path / "gt.txt"
+    label.write_text(f"page.png\t{json.dumps(regions)}\n\n", encoding="utf-8")
+    pages = load_labels(str(label), str(tmp_path))
+    assert pages == [(str(tmp_path / "page.png"), ["NORTH"] + WORDS[1:])]
+    system = TextSystem({"drop_score": 0.5}, text_detector=QuadDetector(quads), text_recognizer=TemplateRecognizer(WORDS))
+    perfect = score_pages(pages, system, lower=True)
+    assert (perfect["wer"], perfect["found_any_order"], perfect["page_exact"]) == (0.0, 1.0, 1.0)
+    cased = score_pages(pages, system)
+    assert (cased["word_errors"], cased["page_exact"]) == (1, 0.0)      # NORTH vs north
+    # a detector that misses a word: one deletion
+    missing = TextSystem({"drop_score": 0.5}, text_detector=QuadDetector(quads[:-1]),
+                         text_recognizer=TemplateRecognizer(WORDS))
+    assert score_pages(pages, missing, lower=True)["word_errors"] == 1
+    label.write_text("page.png\t[{\"points\": [[0, 0]]}]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"gt.txt:1: expected"):
+        load_labels(str(label), str(tmp_path))

@@ -231,6 +231,22 @@ class RNNLayer(VGSLLayer):
         self.summarize, self.hidden = summarize, hidden
         rnn_cls = nn.LSTM if cell == "L" else nn.GRU
         self.rnn = rnn_cls(in_shape.depth, hidden, direction="bidirect" if direction == "b" else "forward")
+        if cell == "L":
+            self._open_forget_gates()
+
+    def _open_forget_gates(self) -> None:
+        """Start each LSTM's forget gate open (bias 1, Gers et al. 2000; Jozefowicz et al. 2015), so the
+        cell state carries over long lines from the first step. Paddle's gate order is i, f, g, o."""
+        h = self.hidden
+        for name, param in self.rnn.named_parameters():
+            if "bias_ih" in name:
+                value = param.numpy()
+                value[h:2 * h] = 1.0
+                param.set_value(value)
+            elif "bias_hh" in name:
+                value = param.numpy()
+                value[h:2 * h] = 0.0
+                param.set_value(value)
 
     @property
     def spec(self) -> str:
