@@ -34,13 +34,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
     p.add_argument("--random_positions", action="store_true",
                    help="random position and box embeddings instead of sinusoidal ones (slower to train from)")
+    p.add_argument("--relative_attention", action="store_true",
+                   help="attention biases for relative token positions and box offsets (as LayoutXLM-base)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     return run(lambda: make_starter(
         args.label_files, args.out, vocab_size=args.vocab_size, hidden_size=args.hidden_size,
         num_layers=args.num_layers, num_heads=args.num_heads, intermediate_size=args.intermediate_size,
         max_position_embeddings=args.max_position_embeddings, model_type=args.tokenizer_type, seed=args.seed,
-        max_seq_len=args.max_seq_len, overwrite=args.overwrite, smooth_positions=not args.random_positions))
+        max_seq_len=args.max_seq_len, overwrite=args.overwrite, smooth_positions=not args.random_positions,
+        relative_attention=args.relative_attention))
 
 
 if __name__ == "__main__":

@@ -128,12 +128,14 @@ def valid_hidden_sizes(near: int, num_heads: int) -> list[int]:
 
 def starter_config(vocab_size: int, hidden_size: int = 192, num_layers: int = 4, num_heads: int = 4,
                    intermediate_size: int | None = None, max_position_embeddings: int = 514,
-                   use_visual_backbone: bool = False) -> dict:
+                   use_visual_backbone: bool = False, relative_attention: bool = False) -> dict:
     """LayoutXLM config keys for a small model (others keep paddlenlp's LayoutXLM defaults).
 
     LayoutXLM adds six layout embeddings of ``hidden_size / 6`` units (x0, y0, x1, y1, width,
     height) to the token embedding, so ``hidden_size`` must be divisible by 6 and by
-    ``num_heads``.
+    ``num_heads``. ``relative_attention`` turns on LayoutXLM-base's learnt attention biases for
+    relative 1-D token positions and 2-D box offsets (``has_relative_attention_bias``,
+    ``has_spatial_attention_bias``).
 
     Raises:
         ConfigError: sizes LayoutXLM cannot build, with the nearest valid hidden sizes.
@@ -156,6 +158,8 @@ def starter_config(vocab_size: int, hidden_size: int = 192, num_layers: int = 4,
         "max_position_embeddings": max_position_embeddings,
         "max_2d_position_embeddings": 1024,
         "use_visual_backbone": use_visual_backbone,
+        "has_relative_attention_bias": relative_attention,
+        "has_spatial_attention_bias": relative_attention,
         "pad_token_id": 1,
         "bos_token_id": 0,
         "eos_token_id": 2,
@@ -214,7 +218,8 @@ def token_stats(docs: Sequence[Sequence[str]], tokenizer, max_seq_len: int = 512
 def make_starter(label_files: Sequence[str], out_dir: str, vocab_size: int = 8000, hidden_size: int = 192,
                  num_layers: int = 4, num_heads: int = 4, intermediate_size: int | None = None,
                  max_position_embeddings: int = 514, model_type: str = "unigram", seed: int = 0,
-                 max_seq_len: int = 512, overwrite: bool = False, smooth_positions: bool = True) -> dict:
+                 max_seq_len: int = 512, overwrite: bool = False, smooth_positions: bool = True,
+                 relative_attention: bool = False) -> dict:
     """Write a starter model directory (tokenizer + random-init LayoutXLM) built from ``label_files``.
 
     Args:
@@ -233,6 +238,8 @@ def make_starter(label_files: Sequence[str], out_dir: str, vocab_size: int = 800
         overwrite: replace an existing starter directory.
         smooth_positions: sinusoidal position and box-coordinate embeddings (see
             :func:`smooth_position_embeddings`) instead of random ones.
+        relative_attention: attention biases for relative token positions and box offsets, as
+            LayoutXLM-base has (see :func:`starter_config`).
 
     Returns:
         What ``starter.json`` records: sizes, sources and per-document token counts.
@@ -255,7 +262,7 @@ def make_starter(label_files: Sequence[str], out_dir: str, vocab_size: int = 800
         shutil.rmtree(out_dir)
     tokenizer = train_tokenizer([t for doc in docs for t in doc], out_dir, vocab_size, model_type)
     cfg = starter_config(tokenizer.vocab_size, hidden_size, num_layers, num_heads, intermediate_size,
-                         max_position_embeddings)
+                         max_position_embeddings, relative_attention=relative_attention)
     paddle.seed(seed)
     model = transformers.LayoutXLMModel(transformers.LayoutXLMConfig(**cfg))
     smooth = smooth_position_embeddings(model) if smooth_positions else []

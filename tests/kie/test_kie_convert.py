@@ -101,3 +101,18 @@ def test_cli_tools_write_label_files(tmp_path):
     assert _load_tool("trans_xfun_data").main(["--input", str(src), "--output", str(out2)]) == 0
     assert out2.read_text(encoding="utf-8") == XFUND_LINE + "\n"
     assert _load_tool("trans_xfun_data").main(["--input", str(tmp_path / "nope.json"), "--output", str(out2)]) == 2
+
+
+def test_funsd_tool_holds_out_every_nth_form(tmp_path):
+    d = tmp_path / "annotations"
+    d.mkdir()
+    for i in (3, 0, 5, 1, 4, 2):            # written out of order: the split follows the sorted names
+        (d / f"form{i}.json").write_text(json.dumps(FUNSD_FORM), encoding="utf-8")
+    train, held = tmp_path / "train.json", tmp_path / "eval.json"
+    tool = _load_tool("trans_funsd_label")
+    assert tool.main(["--anno_dir", str(d), "--output", str(train), "--eval_every", "3", "--eval_output", str(held)]) == 0
+    names = lambda p: [ln.split("\t")[0] for ln in p.read_text(encoding="utf-8").splitlines()]  # noqa: E731
+    assert names(held) == ["form2.png", "form5.png"]
+    assert names(train) == ["form0.png", "form1.png", "form3.png", "form4.png"]
+    with pytest.raises(SystemExit):
+        tool.main(["--anno_dir", str(d), "--output", str(train), "--eval_every", "3"])
