@@ -80,6 +80,7 @@ class Trainer:
             h.trainer = self
             self.hooks.append(h)
         self.stop_reason: str | None = None
+        self.world_size = paddle.distributed.get_world_size()
         self.step_info: dict[str, Any] = {}
         self.batch: dict | None = None
         self.preds = None
@@ -91,6 +92,18 @@ class Trainer:
     def request_stop(self, reason: str) -> None:
         """Ask the loop to stop after the current step (hooks use it, e.g. for time limits)."""
         self.stop_reason = self.stop_reason or reason
+
+    def _agree_on_stop(self) -> None:
+        """With several processes, stop all of them at the same step when any one asks to.
+
+        A rank that left the loop alone would leave the others waiting in the next gradient
+        all-reduce: rank 0 alone evaluates (early stopping), each rank sees its own loss (divergence)
+        and its own clock (time limit).
+        """
+        flag = paddle.to_tensor([1 if self.stop_reason else 0], dtype="int32")
+        paddle.distributed.all_reduce(flag, op=paddle.distributed.ReduceOp.MAX)
+        if int(flag.item()) and not self.stop_reason:
+            self.stop_reason = "another process asked to stop (see its log)"
 
     def train(self) -> TrainState:
         self.model.train()
@@ -123,6 +136,8 @@ class Trainer:
             self._call("after_step")
             if self.max_steps is not None and st.global_step >= self.max_steps:
                 self.request_stop(f"reached Global.max_steps={self.max_steps}")
+            if self.world_size > 1:
+                self._agree_on_stop()
             if self.stop_reason:
                 return
             t_read = time.perf_counter()

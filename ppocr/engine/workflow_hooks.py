@@ -343,7 +343,8 @@ class LineProgressHook(HookBase):
             return
         n = len(self.errors)
         seen = st.samples_seen + st.skipped
-        parts = [f"iteration {st.global_step}", f"samples {st.samples_seen}",
+        # every process reads as many lines (DistributedBatchSampler): rank 0's count times the world size
+        parts = [f"iteration {st.global_step}", f"samples {st.samples_seen * getattr(tr, 'world_size', 1)}",
                  f"char error {100 * sum(e[0] for e in self.errors) / max(n, 1):.2f}%",
                  f"word error {100 * sum(e[1] for e in self.errors) / max(n, 1):.2f}%",
                  f"skip ratio {100 * st.skipped / max(seen, 1):.2f}%", f"lr {tr.optimizer.get_lr():.6g}"]

@@ -34,7 +34,22 @@ class DumpWeightsHook(HookBase):
         self._dump("rank")
 
 
+@HOOKS.register()
+class StopOneRankHook(HookBase):
+    """Only rank ``rank`` asks to stop, after ``step`` steps (as a time limit or divergence check might)."""
+
+    def __init__(self, rank: int, step: int):
+        self.rank, self.step = rank, step
+
+    def after_step(self):
+        if get_rank() == self.rank and self.trainer.state.global_step >= self.step:
+            self.trainer.request_stop(f"rank {self.rank} stops at step {self.step}")
+
+
 if __name__ == "__main__":
     data_dir, save_dir, out_dir = sys.argv[1:4]
+    hooks = f"LRSchedulerHook, LoggerHook, CheckpointHook, {{DumpWeightsHook: {{out_dir: {out_dir}}}}}"
+    if len(sys.argv) > 4:   # the rank that stops alone
+        hooks += f", {{StopOneRankHook: {{rank: {int(sys.argv[4])}, step: 1}}}}"
     train(rec_config(data_dir, save_dir, ["Global.epoch_num=2", "Train.loader.batch_size_per_card=2",
-                                          f"Hooks=[LRSchedulerHook, LoggerHook, CheckpointHook, {{DumpWeightsHook: {{out_dir: {out_dir}}}}}]"]))
+                                          "Global.print_batch_step=1", f"Hooks=[{hooks}]"]))

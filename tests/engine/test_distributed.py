@@ -8,23 +8,40 @@ import numpy as np
 from ppocr.testing import make_rec_data
 
 
-def test_two_process_replicas_identical(tmp_path):
+def _launch(tmp_path, *extra):
     data = make_rec_data(str(tmp_path / "data"), num_train=8, num_eval=2)
     out = tmp_path / "dump"
     out.mkdir()
     script = os.path.join(os.path.dirname(__file__), "dist_train.py")
     env = dict(os.environ, OMP_NUM_THREADS="1")
     r = subprocess.run([sys.executable, "-m", "paddle.distributed.launch", "--nproc_per_node", "2",
-                        "--log_dir", str(tmp_path / "log"), script, data, str(tmp_path / "save"), str(out)],
+                        "--log_dir", str(tmp_path / "log"), script, data, str(tmp_path / "save"), str(out), *extra],
                        capture_output=True, text=True, timeout=600, env=env)
     logs = "".join(open(os.path.join(tmp_path / "log", f)).read() for f in os.listdir(tmp_path / "log"))
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:] + logs[-5000:]
+    return out, open(tmp_path / "save" / "train.log").read()
+
+
+def test_two_process_replicas_identical(tmp_path):
+    out, log = _launch(tmp_path)
     a, b = np.load(out / "rank0.npz"), np.load(out / "rank1.npz")
     assert sorted(a.files) == sorted(b.files) and a.files
     for k in a.files:
         np.testing.assert_array_equal(a[k], b[k])
     # 8 samples, 2 ranks, batch 2: 2 steps per epoch per rank, 2 epochs
-    assert "global_step: 4" in open(tmp_path / "save" / "train.log").read()
+    assert "global_step: 4" in log
     # the replicas moved away from their start: training happened, not just two idle copies
     init = np.load(out / "init0.npz")
     assert any(not np.array_equal(init[k], a[k]) for k in a.files)
+
+
+def test_one_rank_stopping_stops_all(tmp_path):
+    """Rank 1 alone asks to stop after step 1 (its own clock or loss): both ranks leave at that step, rank 0
+    saves ``latest``, and nobody is left waiting in an all-reduce (the launch would hang until the timeout)."""
+    out, log = _launch(tmp_path, "1")
+    assert "stopping: another process asked to stop" in log
+    assert "global_step: 1," in log and "global_step: 2," not in log
+    a, b = np.load(out / "rank0.npz"), np.load(out / "rank1.npz")
+    for k in a.files:
+        np.testing.assert_array_equal(a[k], b[k])
+    assert (tmp_path / "save" / "latest.pdparams").is_file()
