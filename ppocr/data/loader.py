@@ -9,6 +9,7 @@ import math
 from typing import Iterator
 
 import numpy as np
+import paddle
 import paddle.distributed as dist
 from paddle.io import DataLoader, DistributedBatchSampler
 from paddle.io.dataloader.collate import default_collate_fn
@@ -182,6 +183,22 @@ class ReportingDataLoader(DataLoader):
             if ERROR_KEY in batch:
                 raise DataError(batch[ERROR_KEY][0])
             yield batch
+
+    def first_usable_batch(self) -> dict | None:
+        """A batch of one sample, the first by index that loads (tensors, without ``skipped``), or ``None``.
+
+        The trainer's stand-in when every sample of a process's first batch was skipped in multi-process
+        training (see ``Trainer._placeholder_batch``)."""
+        for i in range(len(self.dataset)):
+            sample = self.dataset[i]
+            if not isinstance(sample, dict):
+                continue
+            batch = self.collate_fn([sample])
+            if ERROR_KEY in batch or len(batch) < 2:
+                continue
+            batch.pop("skipped", None)
+            return {k: paddle.to_tensor(v) if isinstance(v, np.ndarray) else v for k, v in batch.items()}
+        return None
 
 
 def collate_skip_none(batch: list) -> dict:

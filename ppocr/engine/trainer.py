@@ -81,6 +81,7 @@ class Trainer:
             self.hooks.append(h)
         self.stop_reason: str | None = None
         self.world_size = paddle.distributed.get_world_size()
+        self._last_batch: dict | None = None
         self.step_info: dict[str, Any] = {}
         self.batch: dict | None = None
         self.preds = None
@@ -127,12 +128,18 @@ class Trainer:
             self.step_info = {"reader_cost": reader_cost, "skipped": int(skipped.sum()) if skipped is not None else 0}
             st.step_in_epoch += 1
             st.skipped += self.step_info["skipped"]
+            placeholder = False
             if not any(k in batch for k in self.input_keys):
-                t_read = time.perf_counter()
-                continue  # every sample of this batch was dropped (and counted)
+                # every sample of this batch was dropped (and counted)
+                if self.world_size == 1:
+                    t_read = time.perf_counter()
+                    continue
+                batch, placeholder = self._placeholder_batch(), True
+            else:
+                self._last_batch = batch
             self.batch = batch
             self._call("before_step")
-            self.run_step(batch)
+            self.run_step(batch, weight=0.0 if placeholder else 1.0)
             self._call("after_step")
             if self.max_steps is not None and st.global_step >= self.max_steps:
                 self.request_stop(f"reached Global.max_steps={self.max_steps}")
@@ -151,13 +158,29 @@ class Trainer:
         return paddle.amp.auto_cast(level=self.amp["level"], dtype=self.amp["dtype"],
                                     custom_white_list=self.amp.get("custom_white_list"))
 
-    def run_step(self, batch: dict) -> None:
-        """Forward, backward and (every ``accumulation_steps`` batches) an optimizer step."""
+    def _placeholder_batch(self) -> dict:
+        """With several processes a rank cannot leave out a step (the others would wait for its gradients in the
+        all-reduce, and the ranks would drift apart by a step): when all of its samples were skipped it steps on
+        its previous batch with weight 0, so its gradient is zero and the others' gradients are averaged with it."""
+        if self._last_batch is None:
+            first = getattr(self.train_loader, "first_usable_batch", None)
+            self._last_batch = first() if first is not None else None
+        if self._last_batch is None:
+            from ppocr.utils.errors import DataError
+            raise DataError("every sample of this process's first batch was skipped (see the skip warnings above) "
+                            "and no usable sample was found to stand in for it: fix or remove the bad samples")
+        return self._last_batch
+
+    def run_step(self, batch: dict, weight: float = 1.0) -> None:
+        """Forward, backward and (every ``accumulation_steps`` batches) an optimizer step. ``weight`` 0 makes
+        a placeholder step (see :meth:`_placeholder_batch`): zero gradient, no samples counted."""
         t0 = time.perf_counter()
         with self._autocast():
             preds = self.model(batch)
             losses = self.loss_fn(preds, batch)
         loss = losses["loss"]
+        if weight != 1.0:
+            loss = loss * weight
         scaled = loss / self.accumulation_steps if self.accumulation_steps > 1 else loss
         scaler = self.amp.get("scaler") if self.amp else None
         if scaler is not None:
@@ -173,7 +196,7 @@ class Trainer:
                 self.optimizer.step()
             self.optimizer.clear_grad()
             self.state.global_step += 1
-        n = int(next(batch[k] for k in self.input_keys if k in batch).shape[0])
+        n = int(next(batch[k] for k in self.input_keys if k in batch).shape[0]) if weight else 0
         self.state.samples_seen += n
         self.preds = preds
         self.step_info.update(losses={k: float(v) for k, v in losses.items()}, samples=n,

@@ -49,7 +49,11 @@ class StopOneRankHook(HookBase):
 if __name__ == "__main__":
     data_dir, save_dir, out_dir = sys.argv[1:4]
     hooks = f"LRSchedulerHook, LoggerHook, CheckpointHook, {{DumpWeightsHook: {{out_dir: {out_dir}}}}}"
-    if len(sys.argv) > 4:   # the rank that stops alone
-        hooks += f", {{StopOneRankHook: {{rank: {int(sys.argv[4])}, step: 1}}}}"
-    train(rec_config(data_dir, save_dir, ["Global.epoch_num=2", "Train.loader.batch_size_per_card=2",
-                                          "Global.print_batch_step=1", f"Hooks=[{hooks}]"]))
+    extra = ["Train.loader.batch_size_per_card=2"]
+    mode = sys.argv[4] if len(sys.argv) > 4 else ""
+    if mode.startswith("stop"):   # e.g. stop1: rank 1 alone asks to stop
+        hooks += f", {{StopOneRankHook: {{rank: {int(mode[4:])}, step: 1}}}}"
+    elif mode == "skip":          # batch 1 with a bad sample: one rank's batch is empty at some step
+        extra = ["Train.loader.batch_size_per_card=1", "Train.dataset.skip_bad_samples=True"]
+    train(rec_config(data_dir, save_dir, ["Global.epoch_num=2", "Global.print_batch_step=1", *extra,
+                                          f"Hooks=[{hooks}]"]))

@@ -8,8 +8,11 @@ import numpy as np
 from ppocr.testing import make_rec_data
 
 
-def _launch(tmp_path, *extra):
-    data = make_rec_data(str(tmp_path / "data"), num_train=8, num_eval=2)
+def _launch(tmp_path, *extra, bad_line=None, num_train=8):
+    data = make_rec_data(str(tmp_path / "data"), num_train=num_train, num_eval=2)
+    if bad_line:
+        with open(os.path.join(data, "rec_gt_train.txt"), "a", encoding="utf-8") as f:
+            f.write(bad_line + "\n")
     out = tmp_path / "dump"
     out.mkdir()
     script = os.path.join(os.path.dirname(__file__), "dist_train.py")
@@ -38,10 +41,27 @@ def test_two_process_replicas_identical(tmp_path):
 def test_one_rank_stopping_stops_all(tmp_path):
     """Rank 1 alone asks to stop after step 1 (its own clock or loss): both ranks leave at that step, rank 0
     saves ``latest``, and nobody is left waiting in an all-reduce (the launch would hang until the timeout)."""
-    out, log = _launch(tmp_path, "1")
+    out, log = _launch(tmp_path, "stop1")
     assert "stopping: another process asked to stop" in log
     assert "global_step: 1," in log and "global_step: 2," not in log
     a, b = np.load(out / "rank0.npz"), np.load(out / "rank1.npz")
     for k in a.files:
         np.testing.assert_array_equal(a[k], b[k])
     assert (tmp_path / "save" / "latest.pdparams").is_file()
+
+
+NUM_TRAIN = 8   # with this seed the bad sample is rank 1's first batch in epoch 1 (stand-in: first usable sample)
+                # and a later batch in epoch 2 (stand-in: the previous batch)
+
+
+def test_rank_with_only_skipped_samples_keeps_step(tmp_path):
+    """Batch 1 and a missing image: one rank's batch is empty at one step. It steps anyway (weight 0) instead of
+    leaving its partner alone in the gradient all-reduce (which hung until gloo's timeout and aborted)."""
+    out, log = _launch(tmp_path, "skip", bad_line="train/missing.png\tabc", num_train=NUM_TRAIN)
+    a, b = np.load(out / "rank0.npz"), np.load(out / "rank1.npz")
+    for k in a.files:
+        np.testing.assert_array_equal(a[k], b[k])
+    # NUM_TRAIN + 1 samples over 2 ranks at batch 1, 2 epochs
+    steps = 2 * ((NUM_TRAIN + 2) // 2)
+    assert f"global_step: {steps}," in log and f"global_step: {steps + 1}," not in log
+    assert "skipped" in log
