@@ -14,6 +14,8 @@ from typing import Any, Callable, Iterable
 
 import paddle
 
+from ppocr.utils.errors import DataError
+
 logger = logging.getLogger(__name__)
 
 
@@ -166,7 +168,6 @@ class Trainer:
             first = getattr(self.train_loader, "first_usable_batch", None)
             self._last_batch = first() if first is not None else None
         if self._last_batch is None:
-            from ppocr.utils.errors import DataError
             raise DataError("every sample of this process's first batch was skipped (see the skip warnings above) "
                             "and no usable sample was found to stand in for it: fix or remove the bad samples")
         return self._last_batch

@@ -20,17 +20,12 @@ def load_labels(label_file: str, data_dir: str) -> list[tuple[str, list[str]]]:
         for line_no, line in enumerate(f, 1):
             if not line.strip():
                 continue
-            name, sep, regions = line.rstrip("\n").partition("\t")
+            name, _, regions = line.rstrip("\n").partition("\t")
             try:
-                words = label_reading_order(json.loads(regions)) if sep else None
+                words = label_reading_order(json.loads(regions))
             except (ValueError, KeyError, TypeError) as e:
-                words, sep = None, ""
-                detail = f" ({e})"
-            else:
-                detail = ""
-            if words is None:
-                raise ConfigError(f"{label_file}:{line_no}: expected 'image<TAB>[{{\"transcription\", \"points\"}}, ...]'"
-                                  f"{detail}")
+                raise ConfigError(f"{label_file}:{line_no}: expected "
+                                  f"'image<TAB>[{{\"transcription\", \"points\"}}, ...]' ({e})") from e
             pages.append((os.path.join(data_dir, name), words))
     return pages
 
