@@ -2,7 +2,7 @@
 
     python3 benchmarks/vgsl_peers.py                                  # 900/50/100 lines, 600 s each, 1 thread
     python3 benchmarks/vgsl_peers.py --train 60 --val 10 --eval 20 --budget 30      # smoke run
-    python3 benchmarks/vgsl_peers.py --systems ours --ours_nproc 2 --ours_override Global.epoch_num=8
+    python3 benchmarks/vgsl_peers.py --systems ours --ours_nproc 2 --ours_override Optimizer.lr.learning_rate=0.002
 
 One rendered line set (``ppocr.utils.line_demo_data``, 36 px high PNG + ``.gt.txt``): ``--train`` lines and
 ``--val`` validation lines in five Hershey faces, ``--eval`` lines only in ``--held_out_face``. Each system trains
@@ -14,8 +14,9 @@ summed over lines, divided by the summed reference length (NFC, whitespace runs 
 lines/s = lines trained / training seconds, from each tool's own record: our ``train.log`` (global_step x lines
 per step), lstmtraining's ``At iteration`` lines, the Lightning checkpoint ketos writes when it is interrupted.
 
-* ours: ``tools/train.py -c configs/vgsl/vgsl_lines.yml`` with ``Global.max_train_seconds`` (validation on the
-  ``--val`` lines), then ``tools/infer_rec.py`` on the held-out lines. ``--ours_nproc 2`` adds a row with two
+* ours: ``tools/train.py -c configs/vgsl/vgsl_lines.yml`` (Adam 3e-3, cosine over ``--ours_epochs``, Tesseract's
+  input levels) with ``Global.max_train_seconds`` (validation on the ``--val`` lines), then ``tools/infer_rec.py``
+  on the held-out lines. ``--ours_nproc 2`` adds a row with two
   CPU processes (``paddle.distributed.launch``) of ``--threads`` threads each.
 * tesseract: tesstrain's flow: ``unicharset_extractor`` + ``combine_lang_model`` (starter traineddata, no
   dictionary), a one-box-per-character ``.box`` per line and ``tesseract LINE BASE --psm 13 lstm.train`` for the
@@ -164,8 +165,11 @@ def run_timed(cmd: list[str], log: str, env: dict, budget: float, *, stop_signal
     ``on_line(t, line)`` sees each output line with its time since launch as it arrives.
     """
     t0 = time.monotonic()
+    # A shell starts background jobs with SIGINT ignored, and a child inherits that (Python then installs no
+    # KeyboardInterrupt handler): give the child the default disposition so that the stop signal reaches it.
+    restore = (lambda: signal.signal(stop_signal, signal.SIG_DFL)) if stop_signal is not None else None
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=cwd, text=True,
-                            errors="replace")
+                            errors="replace", preexec_fn=restore)
     seen: dict[str, float | None] = {"start": None if start_marker else 0.0}
 
     def pump():
@@ -268,7 +272,7 @@ def run_ours(lines: Lines, work: str, args, nproc: int) -> Result:
     opts = ["Global.use_gpu=False", f"Global.max_train_seconds={args.budget:g}", f"Global.num_threads={args.threads}",
             "Global.print_batch_step=10", f"Global.save_model_dir={out}", "Global.use_visualdl=False",
             f"Train.dataset.data=[{lines.dirs['train']}]", f"Eval.dataset.data=[{lines.dirs['val']}]",
-            *args.ours_override]
+            f"Global.epoch_num={args.ours_epochs}", *args.ours_override]
     train_py = os.path.join(REPO, "tools", "train.py")
     cmd = [sys.executable, train_py, "-c", CFG, "-o", *opts]
     if nproc > 1:
@@ -554,6 +558,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--work", help="work folder, kept; its lines/, ours*/, tesseract/, kraken/ are replaced "
                                    "(default: a temporary folder, removed afterwards)")
     ap.add_argument("--ours_nproc", type=int, default=1, help="also run ours with this many CPU processes (row)")
+    ap.add_argument("--ours_epochs", type=int, default=14,
+                    help="epochs of our cosine schedule: 14 x 900 lines fit 600 s at about 23 lines/s (one thread "
+                         "here), so the rate anneals within the budget; scale it with --budget and --train")
     ap.add_argument("--ours_override", nargs="+", default=[], help="extra -o overrides for ours (Global.epoch_num=8)")
     ap.add_argument("--kraken_venv", default=os.path.join(os.path.dirname(REPO), "kvenv"),
                     help="virtual environment with kraken's ketos and kraken (default: kvenv beside the repository)")

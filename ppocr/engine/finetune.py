@@ -139,10 +139,13 @@ def _load_state(model, state: dict, prefix: str) -> None:
     unexpected = [k for k in state if k not in own]
     bad = [k for k in own if k in state and list(own[k].shape) != list(state[k].shape)]
     if missing or unexpected or bad:
+        from ppocr.modeling.architectures.vgsl_model import levels_hint
+
+        hint = levels_hint(own, state)
         raise ConfigError(f"Global.continue_from={prefix} does not fit the spec {getattr(model, 'spec', '?')} "
-                          f"(missing {missing[:3]}, unexpected {unexpected[:3]}, shape mismatch {bad[:3]}); "
-                          "continue from a converted model (it stores its spec) or set Architecture.spec to the "
-                          "spec it was trained with")
+                          f"(missing {missing[:3]}, unexpected {unexpected[:3]}, shape mismatch {bad[:3]})" +
+                          (hint or "; continue from a converted model (it stores its spec) or set "
+                           "Architecture.spec to the spec it was trained with"))
     model.set_state_dict(state)
 
 

@@ -166,6 +166,25 @@ def test_converted_model_recognises_as_the_checkpoint(base, tmp_path):
     np.testing.assert_allclose(_logits(core["model"], x), ref, rtol=1e-6, atol=1e-6)
 
 
+def test_input_levels_must_match_the_weights(base, tmp_path):
+    """A checkpoint trained on raw [0, 1] lines refuses a config that maps them to Tesseract's [1, -1] (its
+    weights would see other values), naming the key; one trained with the levels keeps them when converted."""
+    with pytest.raises(ConfigError, match="trained without Architecture.input_levels"):
+        continue_from(_cfg(base, str(tmp_path / "f"), [f"Global.continue_from={base['ckpt']}",
+                                                       "Architecture.input_levels=[1,-1]"]))
+    model = build_model({"name": "VGSLModel", "model_type": "rec", "spec": SPEC, "input_levels": [1, -1]},
+                        num_classes=8)
+    with pytest.raises(ConfigError, match="trained without Architecture.input_levels"):
+        model.load_weights(base["ckpt"])
+    save = tmp_path / "lv"
+    train(_cfg(base, str(save), ["Architecture.input_levels=[1,-1]", "Global.max_steps=1"]))
+    res = train(_cfg(base, str(tmp_path / "conv"), ["Global.stop_training=true", "Architecture.input_levels=[1,-1]",
+                                                    f"Global.continue_from={save / 'latest'}"]))
+    assert paddle.load(res["model"] + ".pdparams")["input_levels"].numpy().tolist() == [1.0, -1.0]
+    with pytest.raises(ConfigError, match="trained with Architecture.input_levels"):
+        _base_model({"ckpt": res["model"]})
+
+
 def test_early_stopping_through_the_program(base, tmp_path):
     result = train(_cfg(base, str(tmp_path / "es"), ["Global.epoch_num=5", "Global.eval_batch_step=[0,1]",
                                                      "Global.early_stopping={lag: 1, min_delta: 1.0}"]))

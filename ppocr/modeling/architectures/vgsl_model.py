@@ -7,6 +7,7 @@ Example config::
       model_type: rec
       algorithm: VGSL
       spec: '[1,36,0,1 Ct3,3,16 Mp3,3 Lfys48 Lfx96 Lrx96 Lfx256 O1c#]'
+      input_levels: [1, -1]      # optional: paper +1, ink -1 as Tesseract feeds its nets
 
 ``O1c#`` (or ``O1c``, or no output layer at all, as with kraken's ``ketos train -s``) takes the
 class count from the dictionary; the eval/export resize transform must produce images of the
@@ -33,7 +34,27 @@ from ppocr.utils.errors import ConfigError, DataError
 
 logger = logging.getLogger(__name__)
 
-VGSL_ARCH_KEYS = ("name", "model_type", "algorithm", "spec", "Transform")
+VGSL_ARCH_KEYS = ("name", "model_type", "algorithm", "spec", "Transform", "input_levels")
+
+
+def _check_levels(levels) -> list[float]:
+    numbers = isinstance(levels, (list, tuple)) and len(levels) == 2 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in levels)
+    if not numbers or levels[0] == levels[1]:
+        raise ConfigError(f"Architecture.input_levels must be [paper, ink], two different numbers (Tesseract's "
+                          f"input: [1, -1]; null keeps the transform's paper 0, ink 1), got {levels!r}")
+    return [float(levels[0]), float(levels[1])]
+
+
+def levels_hint(own_keys, stored_keys) -> str:
+    """A sentence for load errors when only one side has the ``input_levels`` buffer ('' otherwise)."""
+    if ("input_levels" in own_keys) == ("input_levels" in stored_keys):
+        return ""
+    if "input_levels" in stored_keys:
+        return ("; the weights were trained with Architecture.input_levels (e.g. [1, -1]) and this config has "
+                "none: set it as in training")
+    return ("; the weights were trained without Architecture.input_levels and this config sets it: remove it "
+            "(null) or train anew")
 
 
 @ARCHITECTURES.register()
@@ -46,6 +67,12 @@ class VGSLModel(nn.Layer):
         num_classes: dictionary size + blank, for ``O1c#``; a number in the spec must agree.
         model_type: must be ``'rec'``.
         algorithm: informational name (``'VGSL'``).
+        input_levels: ``[paper, ink]``: the values the net sees for the transform's paper (0) and ink (1),
+            mapped linearly; ``[1, -1]`` is Tesseract's input (``NetworkIO::SetPixel``: paper +1, ink -1) and
+            learns much faster from scratch than the raw ``[0, 1]`` with this spec (benchmarks/vgsl_peers.py).
+            Stored as the buffer ``input_levels``, so it travels with checkpoints, converted and exported
+            models; ``None`` (no buffer): the image as the transform gives it. The loader and predictor pad
+            batches with 0, which stays paper either way.
 
     Attributes:
         net: the network; ``net.layers`` is indexable, ``net.spec`` prints the spec back.
@@ -58,7 +85,7 @@ class VGSLModel(nn.Layer):
     """
 
     def __init__(self, spec: str, num_classes: Optional[int] = None, model_type: str = "rec",
-                 algorithm: Optional[str] = "VGSL"):
+                 algorithm: Optional[str] = "VGSL", input_levels: Optional[Sequence[float]] = None):
         super().__init__()
         if model_type != "rec":
             raise ConfigError(f"Architecture.model_type must be 'rec' for VGSLModel (text line recognition), "
@@ -73,6 +100,9 @@ class VGSLModel(nn.Layer):
         if self.net.output_layer.dim != 1:
             raise ConfigError(f"VGSLModel recognises text lines, so its spec must end with a sequence output "
                               f"O1c<n> (or O1c#), got {self.net.output_layer.spec} in {self.net.spec}")
+        if input_levels is not None:
+            # a buffer, so checkpoints, converted models and exported models carry it with the weights
+            self.register_buffer("input_levels", paddle.to_tensor(_check_levels(input_levels), dtype="float32"))
 
     @classmethod
     def from_config(cls, arch_cfg: dict, global_cfg: Optional[dict] = None,
@@ -92,7 +122,7 @@ class VGSLModel(nn.Layer):
                               "'[1,36,0,1 Ct3,3,16 Mp3,3 Lfys48 Lfx96 Lrx96 Lfx256 O1c#]'" +
                               (f", got {spec!r}" if spec is not None else ""))
         model = cls(spec, num_classes=num_classes, model_type=arch_cfg.get("model_type", "rec"),
-                    algorithm=arch_cfg.get("algorithm", "VGSL"))
+                    algorithm=arch_cfg.get("algorithm", "VGSL"), input_levels=arch_cfg.get("input_levels"))
         n_params = sum(int(p.numel()) for p in model.parameters())
         logger.info("built VGSL model %s, %d parameters\n%s", model.spec, n_params, model.net.describe())
         return model
@@ -147,18 +177,20 @@ class VGSLModel(nn.Layer):
             bad = sorted(set(own) ^ set(info["state"])) + [
                 k for k in own if k in info["state"] and list(own[k].shape) != list(info["state"][k].shape)]
             if bad:
-                raise ConfigError(f"{prefix}.pdparams does not fit its spec {info['spec']} ({bad[:3]}); convert the "
-                                  "checkpoint again")
+                hint = levels_hint(own, info["state"])
+                raise ConfigError(f"{prefix}.pdparams does not fit its spec {info['spec']} ({bad[:3]})" +
+                                  (hint or "; convert the checkpoint again"))
             self.set_state_dict(info["state"])
             logger.info("loaded converted model %s (%s)", prefix, "int8" if info.get("quantized") else "float32")
             return
         if os.path.isfile(prefix + ".states"):
             verify_checkpoint(prefix)
         report = load_pretrained(prefix, self)
-        if report["missing"] or report["mismatched"]:
+        if report["missing"] or report["mismatched"] or "input_levels" in report["unexpected"]:
+            hint = levels_hint(report["missing"], report["unexpected"])
             raise ConfigError(f"{prefix}.pdparams does not fit the spec {self.spec} (missing {report['missing'][:3]}, "
-                              f"mismatched {report['mismatched'][:3]}); use the config (Architecture.spec, codec) it "
-                              "was trained with")
+                              f"mismatched {report['mismatched'][:3]})" +
+                              (hint or "; use the config (Architecture.spec, codec) it was trained with"))
 
     @property
     def out_channels(self) -> int:
@@ -170,6 +202,9 @@ class VGSLModel(nn.Layer):
             if "image" not in batch:
                 raise DataError(f"model input needs an 'image' entry, got keys {sorted(batch)}")
             batch = batch["image"]
+        levels = getattr(self, "input_levels", None)
+        if levels is not None:
+            batch = levels[0] + (levels[1] - levels[0]) * batch
         return self.net(batch)
 
     def input_spec(self, image_shape: Sequence[int]) -> list[InputSpec]:

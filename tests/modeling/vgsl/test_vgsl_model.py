@@ -127,3 +127,24 @@ def test_export_round_trip(tmp_path, arch):
     loaded.eval()
     for x, want in zip(inputs, expected):
         np.testing.assert_allclose(loaded(x).numpy(), want, atol=1e-5)
+
+
+def test_input_levels_map_paper_and_ink_and_travel_with_the_weights(tmp_path, arch):
+    paddle.seed(2)
+    plain = build_model(arch, num_classes=7)
+    levelled = build_model({**arch, "input_levels": [1, -1]}, num_classes=7)
+    assert "input_levels" not in plain.state_dict()
+    levelled.set_state_dict({**plain.state_dict(), "input_levels": paddle.to_tensor([1.0, -1.0])})
+    plain.eval()
+    levelled.eval()
+    x = paddle.rand([2, 1, 36, 50])
+    # Tesseract's input: paper (0 from the transform) -> +1, ink (1) -> -1
+    np.testing.assert_allclose(levelled(x).numpy(), plain(1.0 - 2.0 * x).numpy(), rtol=1e-5, atol=1e-6)
+    static = paddle.jit.to_static(_Export(levelled), input_spec=levelled.input_spec([1, 36, 0]), full_graph=True)
+    paddle.jit.save(static, str(tmp_path / "inference"))
+    loaded = paddle.jit.load(str(tmp_path / "inference"))
+    loaded.eval()
+    np.testing.assert_allclose(loaded(x).numpy(), levelled(x).numpy(), atol=1e-5)
+    for bad in ([1], [1, 1], "1,-1", [True, False]):
+        with pytest.raises(ConfigError, match=r"input_levels must be \[paper, ink\]"):
+            build_model({**arch, "input_levels": bad}, num_classes=7)
