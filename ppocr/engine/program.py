@@ -227,6 +227,10 @@ def train(cfg: dict) -> dict[str, Any]:
         if get_rank() == 0:
             codec.save(os.path.join(save_dir, "codec.json"))
     loss_fn = build_loss(cfg["Loss"], g)
+    if getattr(model, "aux_head", None) is not None and not getattr(loss_fn, "takes_aux", False):
+        raise ConfigError(f"Architecture.AuxHead needs a loss that adds the auxiliary head's loss (CTCLoss with "
+                          f"aux_weight); Loss.name {cfg['Loss'].get('name')!r} does not: remove AuxHead or "
+                          f"use CTCLoss")
     metric = build_metric(cfg["Metric"], g) if cfg.get("Metric") else None
     accum = int(g.get("accumulation_steps", 1) or 1)
     steps_per_epoch = max(1, len(train_loader) // accum)

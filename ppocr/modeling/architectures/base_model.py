@@ -20,6 +20,7 @@ import paddle
 import paddle.nn as nn
 from paddle.static import InputSpec
 
+from ppocr.modeling.necks.rnn import Im2Seq
 from ppocr.registry import ARCHITECTURES, BACKBONES, HEADS, NECKS, accepted_params, build, nearest
 from ppocr.utils.errors import ConfigError, DataError
 
@@ -29,7 +30,7 @@ MODEL_TYPES = ("det", "rec", "cls", "kie", "table", "e2e", "sr")
 #: ``Architecture.name`` when a config leaves it out, per ``model_type`` (else ``BaseModel``).
 #: PaddleOCR's KIE configs have no ``name``: their single ``Backbone`` is the whole model.
 DEFAULT_ARCHITECTURES = {"kie": "KIEModel"}
-ARCH_KEYS = ("name", "model_type", "algorithm", "Transform", "Backbone", "Neck", "Head")
+ARCH_KEYS = ("name", "model_type", "algorithm", "Transform", "Backbone", "Neck", "Head", "AuxHead")
 
 
 @ARCHITECTURES.register()
@@ -46,6 +47,11 @@ class BaseModel(nn.Layer):
         neck: optional layer between backbone and head.
         model_type: task family (``'rec'``, ``'det'``, ...); decides ``input_spec``.
         algorithm: informational name (``'CRNN'``, ``'DB'``, ...).
+        aux_head: recognition only, training only: a second head fed the backbone's features
+            directly (columns as time steps), skipping the neck. It gives the backbone a short
+            gradient path while the neck (a BiLSTM) has learnt nothing yet; its loss is added by
+            the loss (``CTCLoss.aux_weight``). It runs only in training mode, so evaluation,
+            prediction and exported models use the main path alone (checkpoint keys ``aux_head.``).
 
     Attributes:
         input_keys: batch keys ``forward`` reads: ``['image']``.
@@ -54,10 +60,11 @@ class BaseModel(nn.Layer):
         image [B, C, H, W] -> head output (for CTC recognition [B, W / 4, num_classes]:
         logits in training mode, probabilities in eval mode; for DB detection
         ``{"maps": [B, 3, H, W]}`` in training mode, ``{"maps": [B, 1, H, W]}`` in eval mode).
+        With ``aux_head``, training mode gives ``{"head_out": head output, "aux_out": aux output}``.
     """
 
     def __init__(self, backbone: nn.Layer, head: nn.Layer, neck: nn.Layer | None = None,
-                 model_type: str = "rec", algorithm: str | None = None):
+                 model_type: str = "rec", algorithm: str | None = None, aux_head: nn.Layer | None = None):
         super().__init__()
         self.model_type = model_type
         self.algorithm = algorithm
@@ -65,6 +72,8 @@ class BaseModel(nn.Layer):
         self.backbone = backbone
         self.neck = neck
         self.head = head
+        self.aux_head = aux_head
+        self.aux_seq = Im2Seq(getattr(backbone, "out_channels", 0)) if aux_head is not None else None
         # Heads that need targets while training (attention decoders) declare a ``batch`` argument.
         self._head_takes_batch = "batch" in inspect.signature(head.forward).parameters
 
@@ -87,6 +96,9 @@ class BaseModel(nn.Layer):
         if arch_cfg.get("Transform") is not None:
             raise ConfigError("Architecture.Transform is not supported yet; set it to null "
                               f"(got {arch_cfg['Transform']!r})")
+        if arch_cfg.get("AuxHead") and model_type != "rec":
+            raise ConfigError(f"Architecture.AuxHead is for recognition models (model_type: rec); this one is "
+                              f"{model_type!r}: remove AuxHead")
         for key, reg in (("Backbone", BACKBONES), ("Head", HEADS)):
             if not arch_cfg.get(key):
                 raise ConfigError(f"Architecture.{key} is required; registered {reg.kind}s: "
@@ -112,13 +124,25 @@ class BaseModel(nn.Layer):
         head = build(head_cfg, HEADS, where="Architecture.Head", global_cfg=global_cfg,
                      scope=model_type, **defaults)
 
+        aux_head = None
+        if arch_cfg.get("AuxHead"):
+            aux_cfg = arch_cfg["AuxHead"]
+            _check_head_classes(aux_cfg, num_classes, model_type)
+            aux_defaults: dict[str, Any] = {"in_channels": _out_channels(backbone, "Architecture.Backbone")}
+            if num_classes is not None:
+                aux_defaults["out_channels"] = num_classes
+            aux_head = build(aux_cfg, HEADS, where="Architecture.AuxHead", global_cfg=global_cfg,
+                             scope=model_type, **aux_defaults)
+
         model = cls(backbone, head, neck=neck, model_type=model_type,
-                    algorithm=arch_cfg.get("algorithm"))
+                    algorithm=arch_cfg.get("algorithm"), aux_head=aux_head)
         n_params = sum(int(p.numel()) for p in model.parameters())
-        logger.info("built %s model %s: %s -> %s -> %s, %d parameters", model_type,
+        logger.info("built %s model %s: %s -> %s -> %s%s, %d parameters", model_type,
                     model.algorithm, type(backbone).__name__,
                     type(neck).__name__ if neck is not None else "no neck",
-                    type(head).__name__, n_params)
+                    type(head).__name__,
+                    f" (training also through {type(aux_head).__name__} on the backbone)" if aux_head else "",
+                    n_params)
         return model
 
     def forward(self, batch: dict | paddle.Tensor):
@@ -131,11 +155,14 @@ class BaseModel(nn.Layer):
             x = batch
             batch = None
         x = self.backbone(x)
+        aux = self.aux_head(self.aux_seq(x)) if self.aux_head is not None and self.training else None
         if self.neck is not None:
             x = self.neck(x)
         if self._head_takes_batch:
-            return self.head(x, batch=batch if self.training else None)
-        return self.head(x)
+            out = self.head(x, batch=batch if self.training else None)
+        else:
+            out = self.head(x)
+        return out if aux is None else {"head_out": out, "aux_out": aux}
 
     def input_spec(self, image_shape: Sequence[int]) -> list[InputSpec]:
         """The export signature, for ``paddle.jit.to_static(..., input_spec=...)``.
@@ -203,7 +230,8 @@ def build_model(arch_cfg: dict, global_cfg: dict | None = None,
 
     Args:
         arch_cfg: the section: ``model_type``, ``algorithm``, ``Transform`` (must be null),
-            ``Backbone`` (required), ``Neck`` (optional), ``Head`` (required), and optionally
+            ``Backbone`` (required), ``Neck`` (optional), ``Head`` (required), ``AuxHead``
+            (optional, recognition, training only: see :class:`BaseModel`), and optionally
             ``name`` (a registered architecture; default ``KIEModel`` for ``model_type: kie``,
             see :data:`DEFAULT_ARCHITECTURES`, else ``BaseModel``).
         global_cfg: the ``Global`` section; a few keys reach components that declare them.
