@@ -116,23 +116,18 @@ class BaseModel(nn.Layer):
                          scope=model_type, in_channels=channels)
             channels = _out_channels(neck, "Architecture.Neck")
 
-        head_cfg = arch_cfg["Head"]
-        _check_head_classes(head_cfg, num_classes, model_type)
-        defaults: dict[str, Any] = {"in_channels": channels}
-        if num_classes is not None:
-            defaults["out_channels"] = num_classes
-        head = build(head_cfg, HEADS, where="Architecture.Head", global_cfg=global_cfg,
-                     scope=model_type, **defaults)
-
-        aux_head = None
-        if arch_cfg.get("AuxHead"):
-            aux_cfg = arch_cfg["AuxHead"]
-            _check_head_classes(aux_cfg, num_classes, model_type)
-            aux_defaults: dict[str, Any] = {"in_channels": _out_channels(backbone, "Architecture.Backbone")}
+        def build_head(key: str, in_channels: int) -> nn.Layer:
+            _check_head_classes(arch_cfg[key], num_classes, model_type, where=f"Architecture.{key}")
+            defaults: dict[str, Any] = {"in_channels": in_channels}
             if num_classes is not None:
-                aux_defaults["out_channels"] = num_classes
-            aux_head = build(aux_cfg, HEADS, where="Architecture.AuxHead", global_cfg=global_cfg,
-                             scope=model_type, **aux_defaults)
+                defaults["out_channels"] = num_classes
+            return build(arch_cfg[key], HEADS, where=f"Architecture.{key}", global_cfg=global_cfg,
+                         scope=model_type, **defaults)
+
+        head = build_head("Head", channels)
+        # the auxiliary head reads the backbone's features, before the neck
+        aux_head = build_head("AuxHead", _out_channels(backbone, "Architecture.Backbone")) \
+            if arch_cfg.get("AuxHead") else None
 
         model = cls(backbone, head, neck=neck, model_type=model_type,
                     algorithm=arch_cfg.get("algorithm"), aux_head=aux_head)
@@ -202,7 +197,8 @@ def _out_channels(layer: nn.Layer, where: str) -> int:
     return layer.out_channels
 
 
-def _check_head_classes(head_cfg: Any, num_classes: int | None, model_type: str | None = None) -> None:
+def _check_head_classes(head_cfg: Any, num_classes: int | None, model_type: str | None = None,
+                        where: str = "Architecture.Head") -> None:
     """Say clearly when a head needs a class count that nobody provided."""
     if not isinstance(head_cfg, dict):
         return  # build() reports these
@@ -215,13 +211,13 @@ def _check_head_classes(head_cfg: Any, num_classes: int | None, model_type: str 
         return
     if "out_channels" in head_cfg:
         if num_classes is not None and head_cfg["out_channels"] != num_classes:
-            logger.warning("Architecture.Head.out_channels=%s overrides the %d classes derived from "
-                           "the dictionary", head_cfg["out_channels"], num_classes)
+            logger.warning("%s.out_channels=%s overrides the %d classes derived from "
+                           "the dictionary", where, head_cfg["out_channels"], num_classes)
         return
     if num_classes is None and inspect.signature(cls).parameters["out_channels"].default is inspect.Parameter.empty:
-        raise ConfigError(f"Architecture.Head: {head_cfg['name']} needs out_channels (the number of "
+        raise ConfigError(f"{where}: {head_cfg['name']} needs out_channels (the number of "
                           f"classes); pass num_classes to build_model (derived from "
-                          f"Global.character_dict_path) or set Architecture.Head.out_channels")
+                          f"Global.character_dict_path) or set {where}.out_channels")
 
 
 def build_model(arch_cfg: dict, global_cfg: dict | None = None,
