@@ -197,8 +197,7 @@ def _out_channels(layer: nn.Layer, where: str) -> int:
     return layer.out_channels
 
 
-def _check_head_classes(head_cfg: Any, num_classes: int | None, model_type: str | None = None,
-                        where: str = "Architecture.Head") -> None:
+def _check_head_classes(head_cfg: Any, num_classes: int | None, model_type: str | None, where: str) -> None:
     """Say clearly when a head needs a class count that nobody provided."""
     if not isinstance(head_cfg, dict):
         return  # build() reports these

@@ -187,6 +187,7 @@ class VGSLModel(nn.Layer):
             verify_checkpoint(prefix)
         report = load_pretrained(prefix, self)
         if report["missing"] or report["mismatched"] or "input_levels" in report["unexpected"]:
+            # missing: only this model has the key; unexpected: only the stored weights have it
             hint = levels_hint(report["missing"], report["unexpected"])
             raise ConfigError(f"{prefix}.pdparams does not fit the spec {self.spec} (missing {report['missing'][:3]}, "
                               f"mismatched {report['mismatched'][:3]})" +
