@@ -12,7 +12,7 @@ setup(
     python_requires=">=3.9",
     install_requires=requirements,
     extras_require={
-        "test": ["pytest>=7"],
+        "test": ["pytest>=7,<10"],
         # Key information extraction (LayoutXLM). paddlenlp 2.8.1 imports on Paddle 3.3 only with these pins;
         # install it in its own step: pip install -e ".[kie]"
         "kie": ["paddlenlp==2.8.1", "huggingface_hub==0.23.4", "aistudio-sdk==0.2.1", "datasets<3"],

@@ -9,8 +9,9 @@ The pipeline comes from the model's ``inference.yml`` (written by ``tools/export
    the transform registry (``DetResizeForTest``, ``NormalizeImage``, ``ToCHWImage`` ...);
 3. the predictor's ``[1, 1, H, W]`` shrink-probability map goes through ``DBPostProcess`` built
    from ``PostProcess``;
-4. boxes are ordered clockwise from the top-left, clipped to the image, and boxes with a side of
-   3 px or less are dropped (PaddleOCR's ``filter_tag_det_res``); polygons are only clipped.
+4. boxes are clipped to the image, put in the toolkit's vertex order (clockwise on screen from
+   the top-left, :mod:`ppocr.utils.geometry`), and boxes with a side of 3 px or less are dropped
+   (PaddleOCR's ``filter_tag_det_res``); polygons are clipped and oriented the same way.
 
 Flags and ``inference.yml`` (the rule of the recogniser: what the model was exported with wins over
 flags the user did not type; a typed flag wins over both):
@@ -48,9 +49,9 @@ from ppocr.data.imaug import build_transforms
 from ppocr.data.imaug import functional as F
 from ppocr.inference.utility import (create_predictor, get_image_file_list, is_explicit, read_image,
                                     read_inference_yml, to_namespace)
-from ppocr.postprocess.db_postprocess import order_corners
 from ppocr.registry import POSTPROCESS, build, nearest
 from ppocr.utils.errors import ConfigError
+from ppocr.utils.geometry import order_corners, order_polygon
 
 logger = logging.getLogger(__name__)
 
@@ -122,13 +123,14 @@ def filter_boxes(boxes: Any, height: int, width: int, box_type: str = "quad") ->
             poly = np.asarray(poly, np.float32).reshape(-1, 2).copy()
             poly[:, 0] = np.clip(poly[:, 0], 0, width - 1)
             poly[:, 1] = np.clip(poly[:, 1], 0, height - 1)
-            out.append(poly)
+            out.append(order_polygon(poly))
         return out
     kept = []
     for box in np.asarray(boxes, np.float32).reshape(-1, 4, 2):
-        box = order_corners(box)
+        box = box.copy()
         box[:, 0] = np.clip(box[:, 0], 0, width - 1)
         box[:, 1] = np.clip(box[:, 1], 0, height - 1)
+        box = order_corners(box)  # after clipping, which can move the top-left corner
         if np.linalg.norm(box[0] - box[1]) <= MIN_BOX_SIDE or np.linalg.norm(box[0] - box[3]) <= MIN_BOX_SIDE:
             continue
         kept.append(box)

@@ -44,8 +44,9 @@ from ppocr.inference.predict_det import TextDetector, to_bgr
 from ppocr.inference.predict_rec import TextRecognizer
 from ppocr.inference.utility import get_image_file_list, read_image, to_namespace
 from ppocr.inference.visualize import TextPainter, draw_ocr_box_txt, find_font
-from ppocr.postprocess.db_postprocess import min_area_box, order_corners
+from ppocr.postprocess.db_postprocess import min_area_box
 from ppocr.utils.errors import ConfigError
+from ppocr.utils.geometry import order_corners
 
 logger = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ import pyclipper
 from shapely.geometry import Polygon
 
 from ppocr.registry import POSTPROCESS
+from ppocr.utils.geometry import order_corners, order_polygon
 
 logger = logging.getLogger(__name__)
 
@@ -35,25 +36,6 @@ def _to_numpy(x: Any) -> np.ndarray:
     if isinstance(x, paddle.Tensor):
         return x.numpy()
     return np.asarray(x)
-
-
-def order_corners(corners: np.ndarray) -> np.ndarray:
-    """Order four corners clockwise from the top-left (image axes: y down).
-
-    The two leftmost corners are the left edge (upper one first), the two rightmost the right
-    edge; the result is ``[top-left, top-right, bottom-right, bottom-left]``.
-
-    Args:
-        corners: [4, 2] x, y.
-
-    Returns:
-        [4, 2] float32.
-    """
-    pts = np.asarray(corners, dtype=np.float32).reshape(4, 2)
-    by_x = pts[np.argsort(pts[:, 0], kind="stable")]
-    left = by_x[:2][np.argsort(by_x[:2, 1], kind="stable")]
-    right = by_x[2:][np.argsort(by_x[2:, 1], kind="stable")]
-    return np.stack([left[0], right[0], right[1], left[1]])
 
 
 def min_area_box(points: np.ndarray) -> tuple[np.ndarray, float]:
@@ -134,7 +116,8 @@ class DBPostProcess:
 
     Coordinates go from map pixels to source pixels by dividing by ``ratio_w`` / ``ratio_h`` of
     ``shape_list`` (the resize factors of the eval transform), then are clipped to
-    ``[0, src_w - 1] x [0, src_h - 1]``. NaNs in the map count as 0.
+    ``[0, src_w - 1] x [0, src_h - 1]``, and put in the toolkit's vertex order (clockwise on
+    screen from the top-left, :mod:`ppocr.utils.geometry`). NaNs in the map count as 0.
 
     Args:
         thresh: binarisation threshold of the probability map.
@@ -221,7 +204,8 @@ class DBPostProcess:
                 box = box.astype(np.float64)
                 box[:, 0] = np.clip(box[:, 0] / ratio_w, 0, src_w - 1)
                 box[:, 1] = np.clip(box[:, 1] / ratio_h, 0, src_h - 1)
-                scaled.append(box.astype(np.float32))
+                # ordered last: scaling by ratio_w != ratio_h and clipping can move the top-left corner
+                scaled.append(order_corners(box) if self.box_type == "quad" else order_polygon(box))
             if self.box_type == "quad":
                 points: Any = np.stack(scaled) if scaled else np.zeros((0, 4, 2), dtype=np.float32)
             else:

@@ -1,6 +1,7 @@
 """Helpers for the KIE tests: tiny synthetic forms and a tiny starter model built from them (no download)."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 
@@ -28,6 +29,32 @@ def make_tiny_starter(label_file: str, out_dir: str) -> str:
     return out_dir
 
 
+def windows_needed(kie_data: str, starter: str, splits: tuple[str, ...] = ("train", "eval"),
+                   max_seq_len: int = MAX_SEQ_LEN) -> int:
+    """The most windows of ``max_seq_len`` tokens any form of ``kie_data`` needs with ``starter``'s tokenizer.
+
+    The count comes from the same encoder and window planner the chunk transforms use, so tests
+    size ``max_windows`` from the data rather than from one tokenizer version's token counts.
+    """
+    from ppocr.data.imaug import build_transforms
+    from ppocr.data.imaug.vqa.kie_token_chunk import plan_windows
+
+    encode = build_transforms([{"DecodeImage": {"img_mode": "RGB"}},
+                               {"VQATokenLabelEncode": {"class_path": os.path.join(kie_data, "class_list.txt"),
+                                                        "tokenizer_path": starter, "order_method": "tb-yx"}}],
+                              None, "windows_needed")
+    most = 1
+    for split in splits:
+        with open(os.path.join(kie_data, f"{split}.json"), encoding="utf-8") as f:
+            lines = [line.rstrip("\n").split("\t", 1) for line in f if line.strip()]
+        for name, label in lines:
+            with open(os.path.join(kie_data, name), "rb") as img:
+                data = encode({"img_path": name, "image": img.read(), "label": label})
+            ends = data["segment_offset_id"]
+            most = max(most, len(plan_windows(ends, int(ends[-1]) if len(ends) else 0, max_seq_len)))
+    return most
+
+
 def blank_page(size: tuple[int, int] = (200, 300)) -> np.ndarray:
     """A decoded white page (``H x W x 3``), as DecodeImage leaves it."""
     return np.full(tuple(size) + (3,), 255, np.uint8)
@@ -48,7 +75,8 @@ def smoke_config(name: str, kie_data: str, starter: str, save_dir: str) -> dict:
     """``configs/_smoke/<name>.yml`` pointed at generated forms ``kie_data`` and a starter model ``starter``.
 
     Sets the data folders and label files, the class list (encoder and post-processor), the
-    tokenizer and every ``Backbone.pretrained`` (also under a distillation model's ``Models``).
+    tokenizer, every ``Backbone.pretrained`` (also under a distillation model's ``Models``) and the
+    chunk transforms' ``max_windows``, sized from the forms with :func:`windows_needed`.
     """
     from ppocr.utils.config import get_config
 
@@ -68,4 +96,13 @@ def smoke_config(name: str, kie_data: str, starter: str, save_dir: str) -> dict:
             if "VQATokenLabelEncode" in entry:
                 entry["VQATokenLabelEncode"] = dict(entry["VQATokenLabelEncode"], tokenizer_path=starter,
                                                     class_path=class_path)
+            for chunk in ("VQASerTokenChunk", "VQAReTokenChunk"):
+                if chunk in entry:
+                    max_seq_len = entry[chunk].get("max_seq_len", MAX_SEQ_LEN)
+                    entry[chunk] = dict(entry[chunk], max_windows=_windows(kie_data, starter, max_seq_len))
     return cfg
+
+
+@functools.lru_cache(maxsize=None)
+def _windows(kie_data: str, starter: str, max_seq_len: int) -> int:
+    return windows_needed(kie_data, starter, max_seq_len=max_seq_len)

@@ -143,7 +143,7 @@ def test_cut_line_helpers():
     out = cut_line(colour, [[20, 40], [80, 40], [20, 70]])
     assert out.shape == (31, 61, 3) and (out[-1, -1] == 255).all()
     poly = baseline_polygon(np.array([[0.0, 50.0], [10.0, 52.0]]), 5, 2)
-    np.testing.assert_allclose(poly, [[0, 45], [10, 47], [10, 54], [0, 52]])
+    np.testing.assert_allclose(poly, [[0, 45], [10, 47], [10, 54], [0, 52]])  # built vertex by vertex by our code
 
 
 def test_page_size_mismatch(tmp_path):

@@ -26,6 +26,7 @@ from ppocr.engine.program import build_core
 from ppocr.inference.predict_det import TextDetector, filter_boxes
 from ppocr.inference.utility import parse_args
 from ppocr.testing import REPO_ROOT, make_det_data
+from ppocr.testing.boxes import assert_same_boxes
 from ppocr.utils.config import get_config
 from ppocr.utils.errors import ConfigError
 
@@ -104,14 +105,14 @@ def test_boxes_match_engine_infer(trained, tmp_path):
         boxes, elapsed = det(img)
         want = np.asarray(res["points"], np.float32).reshape(-1, 4, 2)
         assert boxes.dtype == np.float32 and boxes.shape == want.shape and elapsed > 0
-        np.testing.assert_allclose(boxes, want, atol=1e-3)
+        assert_same_boxes(boxes, want, atol=1e-3)  # as polygons; both already in the canonical order
         assert (boxes[..., 0] <= img.shape[1] - 1).all() and (boxes[..., 1] <= img.shape[0] - 1).all()
         found += len(boxes)
         # the same image as grey, BGRA and 16-bit arrays gives the same boxes
         grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
         bgra = np.dstack([img, np.full(img.shape[:2], 255, np.uint8)])
         for variant in (grey, grey[:, :, None], bgra, img.astype(np.uint16) * 257):
-            np.testing.assert_allclose(det(variant)[0], boxes, atol=1e-3)
+            assert_same_boxes(det(variant)[0], boxes, atol=1e-3)
     assert found >= 2  # the comparison is not vacuous
 
 

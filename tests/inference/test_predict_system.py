@@ -30,9 +30,10 @@ from ppocr.inference import predict_system as PS
 from ppocr.inference import visualize as V
 from ppocr.inference.predict_system import (TextSystem, filter_by_score, get_rotate_crop_image, label_reading_order,
                                             read_page, reading_order, sorted_boxes)
-from ppocr.postprocess.db_postprocess import order_corners
 from ppocr.testing import REPO_ROOT
+from ppocr.testing.boxes import assert_same_boxes
 from ppocr.utils.errors import ConfigError
+from ppocr.utils.geometry import order_corners
 from ppocr.utils.render import render_line
 
 WORDS = ["north", "river", "73", "glass", "pak", "mind", "zebra"]  # in reading order on the page
@@ -215,8 +216,8 @@ def test_system_reads_page_in_reading_order(tmp_path):
                         text_detector=QuadDetector(quads), text_recognizer=recognizer)
     results = system(page)
     assert [text for _, (text, _) in results] == WORDS
-    for (box, (_, score)), quad in zip(results, quads):
-        np.testing.assert_allclose(box, order_corners(quad), atol=1e-4)
+    assert_same_boxes([box for box, _ in results], quads, atol=1e-4)  # as polygons, and in the canonical order
+    for _, (_, score) in results:
         assert 0.5 <= score <= 1.0
     assert sorted(os.listdir(tmp_path / "crops")) == sorted(f"mg_crop_{i}.jpg" for i in range(len(WORDS)))
     assert set(system.last_time) == {"det", "rec", "cls", "all"} and system.last_time["all"] > 0

@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from ppocr.testing.kie import MAX_SEQ_LEN, blank_page, write_form
+from ppocr.testing.kie import MAX_SEQ_LEN, blank_page, windows_needed, write_form
 from ppocr.data.imaug import build_transforms
 from ppocr.data.imaug.vqa.kie_token_chunk import plan_windows
 from ppocr.data.simple_dataset import SimpleDataSet
@@ -125,11 +125,13 @@ def test_long_form_is_windowed_not_truncated(kie_data, starter):
     ref = _pipeline(kie_data, starter, [])(dict(sample))
     n = ref["segment_offset_id"][-1]
     assert n > 2 * MAX_SEQ_LEN  # really longer than two windows
-    data = _pipeline(kie_data, starter, [{"VQASerTokenChunk": {"max_seq_len": MAX_SEQ_LEN, "max_windows": 6}}])(
+    w = len(plan_windows(ref["segment_offset_id"], n, MAX_SEQ_LEN)) + 1  # sized from the data, one spare
+    data = _pipeline(kie_data, starter, [{"VQASerTokenChunk": {"max_seq_len": MAX_SEQ_LEN, "max_windows": w}}])(
         dict(sample))
     for key in ("input_ids", "attention_mask", "token_type_ids", "labels", "line_ids"):
-        assert data[key].shape == (6, MAX_SEQ_LEN), key
-    assert data["bbox"].shape == (6, MAX_SEQ_LEN, 4)
+        assert data[key].shape == (w, MAX_SEQ_LEN), key
+    assert data["bbox"].shape == (w, MAX_SEQ_LEN, 4)
+    assert (data["attention_mask"][-1] == 0).all()  # the spare window is all padding
     lines = data["line_ids"].reshape(-1)
     real = lines >= 0
     assert real.sum() == n and (data["attention_mask"].reshape(-1) == real).all()
@@ -137,9 +139,9 @@ def test_long_form_is_windowed_not_truncated(kie_data, starter):
         np.testing.assert_array_equal(data[key].reshape(-1)[real], ref[key][:n])
     np.testing.assert_array_equal(lines[real], np.searchsorted(ref["segment_offset_id"], np.arange(n), side="right"))
     window_of_line = {}
-    for w in range(6):  # no line is split across windows
-        for line in set(data["line_ids"][w][data["line_ids"][w] >= 0].tolist()):
-            assert window_of_line.setdefault(line, w) == w
+    for i in range(w):  # no line is split across windows
+        for line in set(data["line_ids"][i][data["line_ids"][i] >= 0].tolist()):
+            assert window_of_line.setdefault(line, i) == i
 
 
 def test_re_targets_and_windows(kie_data, starter):
@@ -151,11 +153,14 @@ def test_re_targets_and_windows(kie_data, starter):
         {"transcription": "FORM", "label": "header", "bbox": [10, 120, 50, 130], "id": "h", "linking": [["h", "q"]]}]
     form[0]["linking"] = [[0, 1]]
     form[1]["linking"] = [[0, 1], [1, 0]]
-    tail = [{"VQAReTokenRelation": None}, {"VQAReTokenChunk": {"max_seq_len": MAX_SEQ_LEN, "max_windows": 4}}]
-    ops = _pipeline(kie_data, starter, tail, contains_re=True)
     sample = {"image": blank_page(), "label": json.dumps(form)}
-    data = ops(dict(sample))
     ref = _pipeline(kie_data, starter, [{"VQAReTokenRelation": None}], contains_re=True)(dict(sample))
+    ends = ref["segment_offset_id"]
+    w = len(plan_windows(ends, ends[-1], MAX_SEQ_LEN))  # sized from the data
+    assert w >= 2  # entities land in later windows too
+    tail = [{"VQAReTokenRelation": None}, {"VQAReTokenChunk": {"max_seq_len": MAX_SEQ_LEN, "max_windows": w}}]
+    ops = _pipeline(kie_data, starter, tail, contains_re=True)
+    data = ops(dict(sample))
     ents, rels = data["entities"], data["relations"]
     labels = [e["label"] for e in ref["entities"]]
     # question 0 -> answer 1 (listed twice), question "q" -> answer "a"; the header link is dropped
@@ -216,15 +221,16 @@ def test_kie_transform_contract(name, kie_data, starter):
 
     from ppocr.registry import TRANSFORMS
 
+    w = windows_needed(kie_data, starter, ("train",))
     doc = TRANSFORMS.get(name).__doc__ or ""
     assert "Required" in doc and "Modified" in doc and "Added" in doc, name
     chain = [{"DecodeImage": {"img_mode": "RGB"}},
              {"VQATokenLabelEncode": {"class_path": os.path.join(kie_data, "class_list.txt"), "tokenizer_path": starter,
                                       "contains_re": name != "VQASerTokenChunk"}},
              {"VQATokenPad": {"max_seq_len": MAX_SEQ_LEN}}, {"VQAReTokenRelation": None},
-             {"VQAReTokenChunk": {"max_seq_len": MAX_SEQ_LEN, "max_windows": 3}}, {"TensorizeEntitiesRelations": None}]
+             {"VQAReTokenChunk": {"max_seq_len": MAX_SEQ_LEN, "max_windows": w}}, {"TensorizeEntitiesRelations": None}]
     if name == "VQASerTokenChunk":
-        chain = chain[:3] + [{"VQASerTokenChunk": {"max_seq_len": MAX_SEQ_LEN, "max_windows": 3}}]
+        chain = chain[:3] + [{"VQASerTokenChunk": {"max_seq_len": MAX_SEQ_LEN, "max_windows": w}}]
     upto = next(i for i, e in enumerate(chain) if name in e) + 1
     ops = build_transforms(chain[:upto], None, "t")
     assert name in repr(ops.ops[-1])

@@ -142,7 +142,7 @@ def test_east_random_crop_actually_crops_and_falls_back():
     assert out["polys"].shape == (0, 4, 2) and out["image"].shape == (80, 80, 3)
     assert out["image"][:60].min() == 255 and out["image"][60:].max() == 0  # whole page scaled by 0.5, padded
     stretched = EastRandomCropData(size=[80, 80], keep_ratio=False, max_tries=0)(_page())
-    np.testing.assert_allclose(stretched["polys"][0], np.array(_page()["polys"][0]) * [0.5, 80 / 120], rtol=1e-6)
+    np.testing.assert_allclose(stretched["polys"][0], np.array(_page()["polys"][0]) * [0.5, 80 / 120], rtol=1e-6)  # label order kept
     grey = _page()
     grey["image"] = grey["image"][:, :, :1]
     assert EastRandomCropData(size=[64, 64])(grey)["image"].shape == (64, 64, 1)
@@ -181,7 +181,7 @@ def test_random_crop_img_mask_overlaps_text_and_cuts_every_key_alike(seed):
     # the origin shift read from the image equals the shift applied to polys
     first = int(out["image"][0, 0, 0])
     i, j = divmod(first // 3, 120)
-    np.testing.assert_array_equal(out["polys"][0, 0], [90 - j, 70 - i])
+    np.testing.assert_array_equal(out["polys"][0, 0], [90 - j, 70 - i])  # the label's own first vertex, shifted
     assert out["shrink_map"][70 - i, 90 - j] == 1
 
 

@@ -22,7 +22,7 @@ def test_json_pads_polygons_to_the_longest():
     out = DetLabelEncode()({"label": _json(("ab", RECT), ("curve", HEXA))})
     polys = out["polys"]
     assert polys.dtype == np.float32 and polys.shape == (2, 6, 2)
-    np.testing.assert_array_equal(polys[0, :4], RECT)
+    np.testing.assert_array_equal(polys[0, :4], RECT)  # labels keep the file's vertex order (no library sorts them)
     np.testing.assert_array_equal(polys[0, 4:], [RECT[-1], RECT[-1]])  # last point repeated
     np.testing.assert_array_equal(polys[1], HEXA)
     assert out["texts"] == ["ab", "curve"]

@@ -143,7 +143,7 @@ def test_resize_to_fixed_size():
     out = build_transforms([{"Resize": {"size": [10, 60]}}], None, "t")({"image": img, "polys": polys.copy(),
                                                                           "bbox": [[1, 2, 3, 4]]})
     assert out["image"].shape == (10, 60, 3) and out["image"].dtype == np.uint8
-    np.testing.assert_allclose(out["polys"], [[[0, 0], [60, 0], [60, 10], [0, 10]]])
+    np.testing.assert_allclose(out["polys"], [[[0, 0], [60, 0], [60, 10], [0, 10]]])  # label vertex i stays vertex i
     assert out["bbox"] == [[1, 2, 3, 4]]  # KIE token boxes are page-relative: untouched
     assert Resize([8, 8])({"image": np.zeros((5, 7, 1), np.uint8)})["image"].shape == (8, 8, 1)
     assert repr(Resize([224, 224])) == "Resize(size=[224, 224])"
