@@ -106,6 +106,7 @@ METRICS = Registry("metric")
 OPTIMIZERS = Registry("optimizer")
 LR_SCHEDULERS = Registry("lr schedule")
 HOOKS = Registry("hook")
+TASKS = Registry("task")
 
 
 def accepted_params(cls: Callable) -> tuple[set[str], bool]:

@@ -1,5 +1,6 @@
-"""Shared test set-up."""
+"""Shared test set-up and fixtures."""
 import logging
+import os
 
 import pytest
 
@@ -31,3 +32,20 @@ def _isolated_ppocr_logger():
     for name, lg in logging.root.manager.loggerDict.items():
         if name.startswith("ppocr") and isinstance(lg, logging.Logger):
             lg.disabled = False
+
+
+@pytest.fixture(scope="session")
+def kie_data(tmp_path_factory):
+    """Six training and three evaluation KIE forms with labels and class list."""
+    from ppocr.testing.kie import make_kie_data
+
+    return make_kie_data(str(tmp_path_factory.mktemp("kie_demo")))
+
+
+@pytest.fixture(scope="session")
+def starter(kie_data, tmp_path_factory):
+    """A tiny KIE starter model directory (hidden 48, one layer) trained on the demo transcriptions."""
+    pytest.importorskip("paddlenlp")
+    from ppocr.testing.kie import make_tiny_starter
+
+    return make_tiny_starter(os.path.join(kie_data, "train.json"), str(tmp_path_factory.mktemp("starter") / "starter"))

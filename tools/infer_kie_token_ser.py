@@ -12,7 +12,7 @@ Results: Global.save_res_path/infer_results.txt and <image>_ser.jpg drawings.
 """
 import sys
 
-from ppocr.engine.kie_infer import infer_ser
+from ppocr.kie.infer import infer_ser
 from ppocr.utils.cli import run_config_tool
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ The RE config's Global decides the pages (infer_img, infer_mode, kie_det/rec_mod
 """
 import sys
 
-from ppocr.engine.kie_infer import infer_ser_re
+from ppocr.kie.infer import infer_ser_re
 from ppocr.utils.cli import config_parser, run
 from ppocr.utils.config import get_config
 

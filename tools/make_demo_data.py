@@ -14,8 +14,8 @@ import logging
 
 from ppocr.utils.demo_data import make_rec_demo
 from ppocr.utils.det_demo_data import make_det_demo
-from ppocr.utils.kie_demo_data import make_kie_demo
-from ppocr.utils.line_demo_data import make_lines_demo
+from ppocr.kie.demo_data import make_kie_demo
+from ppocr.vgsl.demo_data import make_lines_demo
 from ppocr.utils.render import LEGIBLE_FACES
 
 DEFAULTS = {"rec": {"out": "train_data/demo/rec", "train": 3000, "eval": 300, "height": 32},

@@ -13,7 +13,7 @@ import argparse
 import logging
 
 from ppocr.utils.cli import run
-from ppocr.utils.kie_starter import TOKENIZER_MODEL_TYPES, make_starter
+from ppocr.kie.starter import TOKENIZER_MODEL_TYPES, make_starter
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 
 import paddle
 
+from ppocr.registry import TRANSFORMS
 from ppocr.utils.errors import ConfigError, DataError
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,6 @@ def evaluate_model(model: paddle.nn.Layer, loader, postprocess, metric) -> dict[
 
 
 def _transform_class(name: str):
-    from ppocr.registry import TRANSFORMS
 
     return TRANSFORMS.get(name) if name in TRANSFORMS else None
 
@@ -59,7 +59,7 @@ def label_free_transforms(transforms: list, keep: tuple[str, ...] = ("image",)) 
     """The Eval transforms minus label encoders (PaddleOCR's infer pipeline).
 
     A ``*LabelEncode`` transform is dropped unless its class sets ``keep_at_inference = True``
-    (KIE's ``VQATokenLabelEncode`` turns the OCR result into model inputs); such a transform gets
+    (e.g. a token encoder that turns an OCR result into model inputs); such a transform gets
     ``infer_mode: True`` (labels become optional).
     ``KeepKeys`` keeps ``image`` plus those of its keys that are in ``keep`` (e.g. a detector's
     ``shape_list``, which its post-processor names in ``infer_keys``), and then the other keys

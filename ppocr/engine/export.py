@@ -3,7 +3,7 @@
 Paddle 3 writes ``inference.json`` (PIR program) + ``inference.pdiparams``; older Paddle writes
 ``inference.pdmodel``. ``inference.yml`` records the pre- and post-processing the predictor needs,
 including the character list, so a served model does not depend on the training config; files
-those steps read (a KIE tokenizer and class list) are copied to ``assets/`` beside it.
+those steps read (e.g. a tokenizer and a class list) are copied to ``assets/`` beside it.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import yaml
 
 from ppocr.engine.checkpoint import load_trained_weights
 from ppocr.engine.evaluator import infer_keys, label_free_transforms
+from ppocr.registry import POSTPROCESS, TRANSFORMS, build
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ ASSET_DIR = "assets"
 class _InferenceWrapper(paddle.nn.Layer):
     """Feeds the exported program's input to ``model`` as a batch dict.
 
-    One input key: ``x`` is a tensor. Several (e.g. KIE models): ``x`` is a list in ``input_keys`` order,
+    One input key: ``x`` is a tensor. Several (e.g. token models): ``x`` is a list in ``input_keys`` order,
     and the input spec is passed as one nested list.
     """
 
@@ -72,12 +73,11 @@ def bundle_assets(infer_cfg: dict, out_dir: str, global_cfg: dict | None = None)
     """Copy the files the pre- and post-processing read into ``out_dir/assets`` and point ``infer_cfg`` at them.
 
     A transform or post-processor class maps such arguments to what to copy in ``asset_args``
-    (KIE: ``{'class_path': None, 'tokenizer_path': (tokenizer file names)}``): the path the
+    (e.g. ``{'class_path': None, 'tokenizer_path': (tokenizer file names)}``): the path the
     built component resolved is copied (a file; a folder with only the named files, or all of
     it for ``None``), and the argument becomes ``assets/<name>``, relative to the model folder
     (see :func:`resolve_assets`). So an exported folder is complete on another machine.
     """
-    from ppocr.registry import POSTPROCESS, TRANSFORMS, build
 
     def bundle(where: str, registry, entry: dict) -> dict:
         cls = registry.get(entry["name"]) if entry.get("name") in registry else None
@@ -128,7 +128,7 @@ def export(cfg: dict, model: paddle.nn.Layer, post) -> str:
     """Load weights into ``model``, trace it and save it under ``Global.save_inference_dir``.
 
     The weights are ``Global.pretrained_model``, ``Global.checkpoints`` or the checkpoint the model
-    was built from (KIE: ``Architecture.Backbone.checkpoints``). The signature is the model's
+    was built from (its ``checkpoint_option``). The signature is the model's
     ``input_spec_from_transforms(Eval transforms)`` when it has one, else ``input_spec(image_shape)``.
     """
     g = cfg["Global"]
@@ -140,7 +140,7 @@ def export(cfg: dict, model: paddle.nn.Layer, post) -> str:
         spec = model.input_spec_from_transforms(transforms)
     else:
         image_shape = find_transform_arg(transforms, "RecResizeImg", "image_shape")
-        if image_shape is None:  # another resize transform that states the model input, e.g. VGSLResizeLine
+        if image_shape is None:  # another resize transform that states the model input
             image_shape = next((args["image_shape"] for e in transforms or [] for args in e.values()
                                 if isinstance(args, dict) and isinstance(args.get("image_shape"), (list, tuple))
                                 and len(args["image_shape"]) == 3), None)  # det resizes give [H, W]: free size

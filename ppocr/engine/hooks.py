@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import paddle
 
-from ppocr.engine.checkpoint import rng_state, save_checkpoint
+from ppocr.utils.checkpoint import rng_state, save_checkpoint
 from ppocr.engine.trainer import HookBase
 from ppocr.registry import HOOKS
 from ppocr.utils.errors import ConfigError
@@ -49,11 +49,12 @@ class Checkpointer:
             "rng": rng_state(),
             "lr_scheduler": self.lr_scheduler.state_dict() if self.lr_scheduler is not None else None,
             "scaler": self.scaler.state_dict() if self.scaler is not None else None,
+            "hooks": trainer.hook_states(),
         }
 
     def save(self, name: str, trainer, epoch_done: bool = False) -> str:
         """Write checkpoint ``save_dir/<name>``; a model with ``save_checkpoint(prefix, optimizer, states)``
-        (KIE: a paddlenlp model directory plus ``prefix.pdopt``) writes its own layout, atomically."""
+        (e.g. a model directory plus ``prefix.pdopt``) writes its own layout, atomically."""
         prefix = os.path.join(self.save_dir, name)
         layer = self.model._layers if isinstance(self.model, paddle.DataParallel) else self.model
         saver = getattr(layer, "save_checkpoint", None)

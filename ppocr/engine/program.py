@@ -12,21 +12,33 @@ import os
 import time
 from typing import Any
 
+import numpy as np
 import paddle
 
 from ppocr.data import build_dataloader, set_epoch
+from ppocr.data.imaug import build_transforms
 from ppocr.engine import hooks as H
-from ppocr.engine.checkpoint import (load_pretrained, load_trained_weights, resume, resume_source, set_rng_state,
-                                     strip_suffix)
-from ppocr.engine.env import import_custom_modules, init_distributed, seed_everything, setup_device
-from ppocr.engine.evaluator import evaluate_model, label_free_transforms
+from ppocr.engine.checkpoint import load_trained_weights, resume, resume_source
+from ppocr.engine.env import (
+    import_custom_modules,
+    init_distributed,
+    seed_everything,
+    setup_device,
+)
+from ppocr.engine.evaluator import (
+    evaluate_model,
+    infer_keys,
+    label_free_transforms,
+    list_images,
+)
+from ppocr.engine.export import export as export_model
+from ppocr.engine.task import task_for
 from ppocr.engine.trainer import Trainer
 from ppocr.losses import build_loss
 from ppocr.metrics import build_metric
-from ppocr.modeling import build_model
 from ppocr.optimizer import build_optimizer
-from ppocr.postprocess import build_post_process
-from ppocr.registry import HOOKS, POSTPROCESS, accepted_params, build
+from ppocr.registry import HOOKS, build
+from ppocr.utils.checkpoint import load_pretrained, set_rng_state, strip_suffix
 from ppocr.utils.config import dump_config
 from ppocr.utils.errors import ConfigError
 from ppocr.utils.logging import get_rank, setup_logging
@@ -36,7 +48,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_HOOKS = ["LRSchedulerHook", "LoggerHook", "EvalHook", "CheckpointHook", "TimeLimitHook", "VisualDLHook"]
 
 
-def _prepare(cfg: dict, log_name: str | None) -> tuple[dict, str]:
+def prepare_run(cfg: dict, log_name: str | None) -> tuple[dict, str]:
+    """Logging (``save_model_dir/<log_name>``), custom imports, device and seeds; returns ``(Global, device)``."""
     g = cfg["Global"]
     save_dir = g.get("save_model_dir") or "./output/"
     setup_logging(os.path.join(save_dir, log_name) if log_name else None)
@@ -46,51 +59,14 @@ def _prepare(cfg: dict, log_name: str | None) -> tuple[dict, str]:
     return g, device
 
 
-def _takes_codec(post_cfg) -> bool:
-    """Whether the PostProcess component takes a ``codec`` (then the run resolves one, Global.codec)."""
-    name = post_cfg.get("name") if isinstance(post_cfg, dict) else None
-    return isinstance(name, str) and name in POSTPROCESS and "codec" in accepted_params(POSTPROCESS.get(name))[0]
-
-
 def build_core(cfg: dict) -> dict[str, Any]:
-    """Post-processor, model, and the character count that ties them together (derived once, here).
-
-    A post-processor that takes a ``codec`` gets the run's codec (``ppocr.data.vgsl_codec``: the
-    weights' stored codec, ``Global.codec.file``, or one built from the training text).
-    """
-    g = cfg["Global"]
-    codec = None
-    if cfg.get("PostProcess") and _takes_codec(cfg["PostProcess"]):
-        from ppocr.data.vgsl_codec import resolve_codec
-        codec, _ = resolve_codec(cfg)
-        post = build(cfg["PostProcess"], POSTPROCESS, where="PostProcess", global_cfg=g, codec=codec)
-    else:
-        post = build_post_process(cfg["PostProcess"], g) if cfg.get("PostProcess") else None
-    num_classes = None
-    if post is not None and hasattr(post, "character"):
-        num_classes = len(post.character)
-    model = build_model(cfg["Architecture"], g, num_classes=num_classes)
-    return {"postprocess": post, "model": model, "num_classes": num_classes, "codec": codec}
-
-
-def _check_codec(loader, post, section: str, codec=None) -> None:
-    """The label encoder and the decoder must index the same characters; encoders that take the run's
-    codec get it first."""
-    if codec is not None:
-        from ppocr.data.vgsl_codec import bind_codec
-        bind_codec(loader.dataset, codec, section)
-    if post is None or not hasattr(post, "character"):
-        return
-    for op in getattr(getattr(loader.dataset, "ops", None), "ops", []):
-        chars = getattr(op, "character", None)
-        if chars is not None and list(chars) != list(post.character):
-            raise ConfigError(f"{section}: {type(op).__name__} has {len(chars)} classes but PostProcess has "
-                              f"{len(post.character)}; set character_dict_path/use_space_char in Global only "
-                              "(not per component) so both use the same dictionary")
+    """Post-processor, model and the character count that ties them together, built by the config's task
+    (:func:`ppocr.engine.task.task_for`): ``{"model", "postprocess", "num_classes", "side_files", ...}``."""
+    return task_for(cfg).build_core(cfg)
 
 
 def _load_weights(g: dict, model, optimizer=None) -> dict | None:
-    """Global.checkpoints, or the checkpoint the model was built from (KIE: Architecture.Backbone.checkpoints),
+    """Global.checkpoints, or the checkpoint the model was built from (its ``checkpoint_option``),
     resumes exactly and has priority over Global.pretrained_model (weights only)."""
     if resume_source(g, model):
         return resume(g, model, optimizer)
@@ -161,14 +137,6 @@ def _build_hooks(cfg: dict, ctx: dict) -> list:
     return built
 
 
-def _with_workflow_hooks(cfg: dict, hooks: list, post, codec) -> list:
-    """The config's hooks plus those Global keys ask for (``ppocr.engine.workflow_hooks``)."""
-    from ppocr.engine.workflow_hooks import workflow_hooks
-
-    first, last = workflow_hooks(cfg["Global"], post, line_recognizer=codec is not None)
-    return first + hooks + last
-
-
 def _train_metric(cfg: dict, post):
     """PaddleOCR's ``cal_metric_during_train``: the metric on the logged batch."""
     if not cfg["Global"].get("cal_metric_during_train") or post is None:
@@ -199,33 +167,25 @@ def _fresh_names(fn):
 @_fresh_names
 def train(cfg: dict) -> dict[str, Any]:
     """Train from a resolved config; returns ``{'best': ..., 'global_step': ..., 'last_eval': ...}``."""
-    g, device = _prepare(cfg, "train.log")
-    if g.get("stop_training"):  # Tesseract's --stop_training: checkpoint -> recognition model, no training
-        from ppocr.engine.convert import convert
-        return convert(cfg)
+    g, device = prepare_run(cfg, "train.log")
+    task = task_for(cfg)
+    instead = task.run_instead(cfg)  # e.g. Tesseract's --stop_training: a conversion, no training
+    if instead is not None:
+        return instead
     world = init_distributed()
     save_dir = g.get("save_model_dir") or "./output/"
     os.makedirs(save_dir, exist_ok=True)
     seed = g.get("seed", 1024)
-    if g.get("continue_from"):  # fine-tune: old weights and codec, resize/append (ppocr.engine.finetune)
-        from ppocr.engine.finetune import continue_from
-        core = continue_from(cfg)
-    else:
-        core = build_core(cfg)
+    core = task.build_core(cfg)
     if get_rank() == 0:  # after the model is built: fine-tuning records the resulting spec
         dump_config(cfg, os.path.join(save_dir, "config.yml"))
-    model, post, codec = core["model"], core["postprocess"], core["codec"]
+        task.start_run(core, save_dir)
+    model, post = core["model"], core["postprocess"]
     train_loader = build_dataloader(cfg, "Train", g, seed)
-    _check_codec(train_loader, post, "Train", codec)
+    task.bind_loader(train_loader, core, "Train")
     valid_loader = build_dataloader(cfg, "Eval", g, seed) if cfg.get("Eval") else None
     if valid_loader is not None:
-        _check_codec(valid_loader, post, "Eval", codec)
-    side_files = {}
-    if codec is not None:  # the codec travels with every checkpoint (prefix.codec.json) and the run
-        from ppocr.data.vgsl_codec import CODEC_SUFFIX
-        side_files[CODEC_SUFFIX] = codec
-        if get_rank() == 0:
-            codec.save(os.path.join(save_dir, "codec.json"))
+        task.bind_loader(valid_loader, core, "Eval")
     loss_fn = build_loss(cfg["Loss"], g)
     if getattr(model, "aux_head", None) is not None and not getattr(loss_fn, "takes_aux", False):
         raise ConfigError(f"Architecture.AuxHead needs a loss that adds the auxiliary head's loss (CTCLoss with "
@@ -253,12 +213,13 @@ def train(cfg: dict) -> dict[str, Any]:
             return evaluate_model(model, valid_loader, post, metric)
 
     checkpointer = H.Checkpointer(save_dir, model, optimizer, lr_scheduler, amp["scaler"] if amp else None,
-                                  side_files=side_files)
+                                  side_files=core.get("side_files") or {})
     ctx = dict(lr_scheduler=lr_scheduler, steps_per_epoch=steps_per_epoch, train_metric=_train_metric(cfg, post),
                evaluate=evaluate, main_indicator=getattr(metric, "main_indicator", None), checkpointer=checkpointer,
                save_dir=save_dir)
+    first, last = task.hooks(cfg, core)  # first: before the config's hooks (a reverted state is what gets saved)
     trainer = Trainer(train_model, loss_fn, optimizer, train_loader, epoch_num=epoch_num,
-                      hooks=_with_workflow_hooks(cfg, _build_hooks(cfg, ctx), post, codec), set_epoch=set_epoch,
+                      hooks=first + _build_hooks(cfg, ctx) + last, set_epoch=set_epoch,
                       accumulation_steps=accum, amp=amp,
                       max_steps=g.get("max_steps"), input_keys=getattr(model, "input_keys", ("image",)))
     if states is not None:
@@ -274,6 +235,7 @@ def train(cfg: dict) -> dict[str, Any]:
             amp["scaler"].load_state_dict(states["scaler"])
         if states.get("rng") is not None:
             set_rng_state(states["rng"])
+        trainer.set_hook_states(states.get("hooks"))
     t0 = time.perf_counter()
     state = trainer.train()
     eval_hook = next((h for h in trainer.hooks if isinstance(h, H.EvalHook)), None)
@@ -287,14 +249,15 @@ def train(cfg: dict) -> dict[str, Any]:
 
 @_fresh_names
 def evaluate(cfg: dict) -> dict[str, Any]:
-    """Evaluate ``Global.checkpoints`` (or ``pretrained_model``, or KIE's ``Architecture.Backbone.checkpoints``)
+    """Evaluate ``Global.checkpoints`` (or ``pretrained_model``, or the checkpoint the model was built from)
     on the Eval section."""
-    g, _ = _prepare(cfg, None)
-    core = build_core(cfg)
+    g, _ = prepare_run(cfg, None)
+    task = task_for(cfg)
+    core = task.build_core(cfg)
     model, post = core["model"], core["postprocess"]
     source = load_trained_weights(g, model, "eval")
     loader = build_dataloader(cfg, "Eval", g, g.get("seed", 1024))
-    _check_codec(loader, post, "Eval", core["codec"])
+    task.bind_loader(loader, core, "Eval")
     metric = build_metric(cfg["Metric"], g)
     result = evaluate_model(model, loader, post, metric)
     if hasattr(metric, "write_report"):  # a metric with a full report (LineReportMetric) writes it beside the weights
@@ -309,27 +272,18 @@ def evaluate(cfg: dict) -> dict[str, Any]:
 def infer(cfg: dict) -> list[dict[str, Any]]:
     """Run the training-time model on ``Global.infer_img`` (file or folder); writes ``save_res_path``.
 
-    What is written depends on ``Architecture.model_type`` (see ``ppocr.engine.results``).
+    What is written is the task's ``result_writer`` (det and rec: ``ppocr.engine.results``).
     """
-    import numpy as np
-
-    from ppocr.data.imaug import build_transforms
-    from ppocr.engine.evaluator import infer_keys, list_images
-    from ppocr.engine.results import RESULT_WRITERS
-
-    g, _ = _prepare(cfg, None)
-    model_type = cfg["Architecture"].get("model_type")
-    if model_type not in RESULT_WRITERS:
-        raise ConfigError(f"inference on single images supports model_type {sorted(RESULT_WRITERS)}, got "
-                          f"{model_type!r}")
-    core = build_core(cfg)
+    g, _ = prepare_run(cfg, None)
+    task = task_for(cfg)
+    writer = task.result_writer(cfg)
+    core = task.build_core(cfg)
     model, post = core["model"], core["postprocess"]
     load_trained_weights(g, model, "infer")
     model.eval()
     extra = infer_keys(post)
     ops = build_transforms(label_free_transforms(cfg["Eval"]["dataset"]["transforms"], ("image",) + extra), g,
                            "Eval.dataset.transforms")
-    writer = RESULT_WRITERS[model_type](g.get("save_res_path"))
     for path in list_images(g.get("infer_img")):
         with open(path, "rb") as f:
             data = ops({"img_path": path, "image": f.read()})
@@ -342,8 +296,7 @@ def infer(cfg: dict) -> list[dict[str, Any]]:
 @_fresh_names
 def export(cfg: dict) -> str:
     """Export the model of ``cfg`` with the weights in ``Global.pretrained_model`` (or ``checkpoints``)."""
-    from ppocr.engine.export import export as export_model
 
-    _prepare(cfg, None)
-    core = build_core(cfg)
+    prepare_run(cfg, None)
+    core = task_for(cfg).build_core(cfg)
     return export_model(cfg, core["model"], core["postprocess"])

@@ -44,9 +44,11 @@ class HookBase:
     def after_train(self): ...
 
     def state_dict(self) -> dict:
+        """What the hook must carry across a resume (saved in every checkpoint); plain data only."""
         return {}
 
-    def set_state_dict(self, state: dict) -> None: ...
+    def set_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` returned; called before ``before_train`` of a resumed run."""
 
 
 class Trainer:
@@ -91,6 +93,35 @@ class Trainer:
     def _call(self, point: str) -> None:
         for h in self.hooks:
             getattr(h, point)()
+
+    def _hook_keys(self) -> list[str]:
+        """``ClassName`` per hook, ``ClassName#2`` ... for repeats, in list order (stable for one config)."""
+        seen: dict[str, int] = {}
+        keys = []
+        for h in self.hooks:
+            name = type(h).__name__
+            seen[name] = seen.get(name, 0) + 1
+            keys.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+        return keys
+
+    def hook_states(self) -> dict[str, dict]:
+        """Each hook's non-empty ``state_dict()``, keyed as :meth:`_hook_keys` names them."""
+        out = {}
+        for key, h in zip(self._hook_keys(), self.hooks):
+            state = h.state_dict()
+            if state:
+                out[key] = state
+        return out
+
+    def set_hook_states(self, states: dict[str, dict] | None) -> None:
+        """Give each hook its saved state; state for a hook this run does not have is reported, not applied."""
+        states = dict(states or {})
+        for key, h in zip(self._hook_keys(), self.hooks):
+            if key in states:
+                h.set_state_dict(states.pop(key))
+        for key in states:
+            logger.warning("the checkpoint holds state for hook %s, which this run does not have; it is ignored",
+                           key)
 
     def request_stop(self, reason: str) -> None:
         """Ask the loop to stop after the current step (hooks use it, e.g. for time limits)."""

@@ -21,7 +21,9 @@ import numpy as np
 import paddle
 from paddle.optimizer.lr import LRScheduler
 
+from ppocr.engine.hooks import EvalHook
 from ppocr.engine.trainer import HookBase
+from ppocr.metrics.line_report import align, char_errors, word_errors
 from ppocr.registry import HOOKS, nearest
 from ppocr.utils.errors import ConfigError
 from ppocr.utils.logging import get_rank
@@ -82,8 +84,8 @@ class FreezeBackboneHook(HookBase):
     def before_train(self):
         model = _unwrap(self.trainer.model)
         if not hasattr(model, "backbone_parameters"):
-            raise ConfigError(f"Global.freeze_backbone needs a model with backbone_parameters() (VGSLModel), got "
-                              f"{type(model).__name__}")
+            raise ConfigError(f"Global.freeze_backbone needs a model with backbone_parameters() (VGSL spec models), "
+                              f"got {type(model).__name__}")
         if self.trainer.state.samples_seen >= self.samples:
             return
         self.frozen = [p for p in model.backbone_parameters() if not p.stop_gradient]
@@ -272,9 +274,13 @@ class EarlyStoppingHook(HookBase):
         self.bad = 0
         self.seen = -1
 
-    def before_train(self):
-        from ppocr.engine.hooks import EvalHook
+    def state_dict(self) -> dict:
+        return {"best": self.best, "bad": self.bad, "seen": self.seen}
 
+    def set_state_dict(self, state: dict) -> None:
+        self.best, self.bad, self.seen = state.get("best"), int(state.get("bad", 0)), int(state.get("seen", -1))
+
+    def before_train(self):
         self.eval_hook = next((h for h in self.trainer.hooks if isinstance(h, EvalHook)), None)
         if self.eval_hook is None:
             raise ConfigError("Global.early_stopping/target_error_rate need validation: add an Eval section (and "
@@ -319,8 +325,6 @@ class LineProgressHook(HookBase):
         self.errors: deque = deque(maxlen=int(window))
 
     def after_step(self):
-        from ppocr.metrics.line_report import align, char_errors, word_errors
-
         tr = self.trainer
         st, batch = tr.state, tr.batch
         if get_rank() != 0 or tr.preds is None or "label" not in batch:

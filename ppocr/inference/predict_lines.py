@@ -29,7 +29,7 @@ from ppocr.data.imaug import build_transforms
 from ppocr.data.loader import pad_to_largest
 from ppocr.inference.utility import create_predictor, read_inference_yml, to_namespace
 from ppocr.postprocess.vgsl_postprocess import VGSLLabelDecode
-from ppocr.utils.codec import Codec
+from ppocr.vgsl.codec import Codec
 from ppocr.utils.errors import ConfigError
 
 logger = logging.getLogger(__name__)

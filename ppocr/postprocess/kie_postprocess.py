@@ -9,7 +9,7 @@ import paddle
 
 from ppocr.registry import POSTPROCESS
 from ppocr.utils.errors import DataError
-from ppocr.utils.kie_labels import KIELabels
+from ppocr.kie.labels import KIELabels
 
 logger = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ import numpy as np
 import paddle
 
 from ppocr.registry import POSTPROCESS
+from ppocr.vgsl.codec import Codec
 
 logger = logging.getLogger(__name__)
 
@@ -26,10 +27,10 @@ def softmax_if_needed(out: np.ndarray) -> np.ndarray:
 
 @POSTPROCESS.register()
 class VGSLLabelDecode:
-    """CTC best-path decoding through a :class:`~ppocr.utils.codec.Codec`: arg-max per step, merge
+    """CTC best-path decoding through a :class:`~ppocr.vgsl.codec.Codec`: arg-max per step, merge
     repeats, drop blanks, ``codec.decode`` the codes (which also undoes recoding and reordering).
 
-    The engine passes the run's codec (see :mod:`ppocr.data.vgsl_codec`); ``character`` is
+    The engine passes the run's codec (see :mod:`ppocr.vgsl.run_codec`); ``character`` is
     ``codec.code_labels()``, so the network gets ``codec.num_classes`` outputs.
 
     Score: the mean probability of the arg-max class at the steps that emitted a code (the first
@@ -43,7 +44,7 @@ class VGSLLabelDecode:
         eval_keys: ``('label',)``: the batch key the evaluator passes as ground truth.
 
     Example:
-        >>> from ppocr.utils.codec import Codec
+        >>> from ppocr.vgsl.codec import Codec
         >>> decode = VGSLLabelDecode(Codec.from_texts(["ab"]))     # classes: blank, a, b
         >>> decode(np.eye(3)[[1, 1, 0, 1, 2]][None])
         [('aab', 1.0)]
@@ -52,10 +53,8 @@ class VGSLLabelDecode:
     eval_keys = ("label",)
 
     def __init__(self, codec=None):
-        from ppocr.utils.codec import Codec
-
         if not isinstance(codec, Codec):
-            raise TypeError("VGSLLabelDecode needs the run's codec (a ppocr.utils.codec.Codec), got "
+            raise TypeError("VGSLLabelDecode needs the run's codec (a ppocr.vgsl.codec.Codec), got "
                             f"{type(codec).__name__}; the engine passes it when Global.codec is configured")
         self.codec = codec
         self.character: list[str] = codec.code_labels()

@@ -6,6 +6,8 @@ import os
 import numpy as np
 
 from ppocr.utils.config import get_config
+from ppocr.utils.demo_data import write_rec_split
+from ppocr.utils.det_demo_data import make_det_demo
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SMOKE_REC = os.path.join(REPO_ROOT, "configs", "_smoke", "rec_smoke.yml")
@@ -13,7 +15,6 @@ SMOKE_REC = os.path.join(REPO_ROOT, "configs", "_smoke", "rec_smoke.yml")
 
 def make_rec_data(root: str, num_train: int = 8, num_eval: int = 4, seed: int = 0, max_len: int = 6) -> str:
     """Render a tiny recognition dataset (``rec_gt_train.txt`` / ``rec_gt_eval.txt``) under ``root``."""
-    from ppocr.utils.demo_data import write_rec_split
 
     train_seq, eval_seq = np.random.SeedSequence(seed).spawn(2)
     write_rec_split(root, "train", num_train, np.random.default_rng(train_seq), max_len=max_len)
@@ -34,7 +35,6 @@ def rec_config(data_dir: str, save_dir: str, overrides: list[str] | None = None,
 def make_det_data(root: str, num_train: int = 4, num_eval: int = 2, seed: int = 0, width: int = 320,
                   height: int = 256) -> str:
     """Render a tiny detection dataset (``det_gt_train.txt`` / ``det_gt_eval.txt``) of small pages under ``root``."""
-    from ppocr.utils.det_demo_data import make_det_demo
 
     make_det_demo(root, num_train, num_eval, seed, width=width, height=height, empty_prob=0.0)
     return root

@@ -8,13 +8,18 @@ import os
 import cv2
 import numpy as np
 
+from ppocr.data.imaug import build_transforms
+from ppocr.data.imaug.vqa.kie_token_chunk import plan_windows
+from ppocr.kie.demo_data import make_kie_demo
+from ppocr.kie.starter import make_starter
+from ppocr.utils.config import get_config
+
 #: Window length of the tiny test models (their max_position_embeddings is this + 2).
 MAX_SEQ_LEN = 64
 
 
 def make_kie_data(root: str, num_train: int = 6, num_eval: int = 3, seed: int = 0, size: int = 480) -> str:
     """Render a few synthetic forms (``train.json``, ``eval.json``, ``class_list.txt``) under ``root``."""
-    from ppocr.utils.kie_demo_data import make_kie_demo
 
     make_kie_demo(root, num_train=num_train, num_eval=num_eval, seed=seed, width=size, height=size)
     return root
@@ -22,7 +27,6 @@ def make_kie_data(root: str, num_train: int = 6, num_eval: int = 3, seed: int = 
 
 def make_tiny_starter(label_file: str, out_dir: str) -> str:
     """A starter model directory with hidden size 48 and one layer (needs paddlenlp)."""
-    from ppocr.utils.kie_starter import make_starter
 
     make_starter([label_file], out_dir, vocab_size=200, hidden_size=48, num_layers=1, num_heads=2,
                  max_position_embeddings=MAX_SEQ_LEN + 2, max_seq_len=MAX_SEQ_LEN, seed=0)
@@ -36,8 +40,6 @@ def windows_needed(kie_data: str, starter: str, splits: tuple[str, ...] = ("trai
     The count comes from the same encoder and window planner the chunk transforms use, so tests
     size ``max_windows`` from the data rather than from one tokenizer version's token counts.
     """
-    from ppocr.data.imaug import build_transforms
-    from ppocr.data.imaug.vqa.kie_token_chunk import plan_windows
 
     encode = build_transforms([{"DecodeImage": {"img_mode": "RGB"}},
                                {"VQATokenLabelEncode": {"class_path": os.path.join(kie_data, "class_list.txt"),
@@ -78,7 +80,6 @@ def smoke_config(name: str, kie_data: str, starter: str, save_dir: str) -> dict:
     tokenizer, every ``Backbone.pretrained`` (also under a distillation model's ``Models``) and the
     chunk transforms' ``max_windows``, sized from the forms with :func:`windows_needed`.
     """
-    from ppocr.utils.config import get_config
 
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     cfg = get_config(os.path.join(repo, "configs", "_smoke", f"{name}.yml"))

@@ -7,13 +7,13 @@ from typing import Any, Iterable
 
 import yaml
 
-from ppocr.registry import nearest
+from ppocr.registry import TASKS, nearest
 from ppocr.utils.errors import ConfigError
 
 SECTIONS = ("Global", "Architecture", "Loss", "Optimizer", "PostProcess", "Metric", "Train", "Eval", "Hooks")
 
-# Every Global key the toolkit reads, with what it does. A key outside this table is a typo
-# (error with the nearest names) unless it is in IGNORED_GLOBAL_KEYS.
+# Every Global key the generic run reads, with what it does. Tasks add their own (``global_keys`` of the
+# classes in ``TASKS``); a key in neither is a typo (error with the nearest names).
 GLOBAL_KEYS = {
     "use_gpu": "train on GPU (CUDA or DCU/ROCm build); falls back to CPU with a warning",
     "use_xpu": "train on a Kunlun XPU",
@@ -30,9 +30,8 @@ GLOBAL_KEYS = {
     "checkpoints": "checkpoint prefix to resume from exactly",
     "save_inference_dir": "export_model.py output folder",
     "use_visualdl": "write VisualDL scalars under save_model_dir/vdl",
-    "infer_img": "image file or folder for the infer_* tools (KIE: or a label file, with infer_mode False)",
-    "kie_det_model_dir": "KIE infer tools with infer_mode True: exported text detector that finds the text lines",
-    "kie_rec_model_dir": "KIE infer tools with infer_mode True: exported text recogniser that reads them",
+    "infer_img": "image file or folder for the infer_* tools (or a label file for tools that read one, with "
+                 "infer_mode False)",
     "character_dict_path": "dictionary file, one character per line",
     "character_type": "legacy PaddleOCR key, unused",
     "max_text_length": "longest transcription the label encoder accepts",
@@ -45,7 +44,7 @@ GLOBAL_KEYS = {
     "amp_level": "O1 or O2",
     "amp_dtype": "float16 or bfloat16",
     "amp_custom_white_list": "extra op names AMP runs in low precision (paddle.amp.auto_cast custom_white_list), "
-                             "e.g. ['scale', 'concat', 'elementwise_add'] in PaddleOCR's KIE configs",
+                             "e.g. ['scale', 'concat', 'elementwise_add'] in some PaddleOCR configs",
     "scale_loss": "initial loss scale for float16 AMP",
     "use_dynamic_loss_scaling": "dynamic loss scaling for float16 AMP",
     "accumulation_steps": "accumulate gradients over N batches",
@@ -63,12 +62,7 @@ GLOBAL_KEYS = {
     "use_sync_bn": "convert BatchNorm to SyncBatchNorm in multi-GPU training",
     "print_mem_info": "legacy PaddleOCR key, unused",
     "export_with_pir": "legacy PaddleOCR key, unused",
-    "codec": "codec options of codec-based recognisers (VGSL): file, normalization, recode, ... "
-             "(ppocr/data/vgsl_codec.py)",
-    # Tesseract/kraken training workflows (ppocr/engine/finetune.py, convert.py, workflow_hooks.py)
-    "continue_from": "fine-tune from this checkpoint prefix or converted model (weights + codec, fresh optimizer)",
-    "resize": "fine-tuning with characters the old codec lacks: fail (default), union or new (kraken --resize)",
-    "append_index": "fine-tuning: keep layers 0..N and append Architecture.spec (Tesseract --append_index)",
+    # training workflows of Tesseract and kraken (ppocr/engine/workflow_hooks.py)
     "freeze_backbone": "train only the last/appended layers for the first N samples (kraken --freeze-backbone)",
     "early_stopping": "{lag, min_delta, min_epochs}: stop when validation stops improving (kraken --lag ...)",
     "target_error_rate": "stop when the validation CER is at most this fraction (Tesseract --target_error_rate)",
@@ -76,8 +70,6 @@ GLOBAL_KEYS = {
                   "the LR when the loss diverges",
     "perfect_sample_delay": "back-propagate a perfect line only after N imperfect ones (Tesseract)",
     "debug_interval": "every N iterations log truth / aligned truth / recognised text of wrong training lines",
-    "stop_training": "with continue_from: convert the checkpoint to save_model_dir/model.* and exit (Tesseract)",
-    "convert_to_int": "with stop_training: int8-quantise the weights, reporting the accuracy cost",
 }
 
 
@@ -176,10 +168,19 @@ def check_config(cfg: dict, ignored_global: Iterable[str] = ()) -> None:
     glob = cfg.get("Global") or {}
     if not isinstance(glob, dict):
         raise ConfigError(f"Global must be a mapping, got {glob!r}")
+    known = known_global_keys()
     for key in glob:
-        if key not in GLOBAL_KEYS and key not in ignored_global:
-            raise ConfigError(f"unknown key Global.{key}; {nearest(key, GLOBAL_KEYS)} "
+        if key not in known and key not in ignored_global:
+            raise ConfigError(f"unknown key Global.{key}; {nearest(key, known)} "
                               f"(docs: README, 'Global keys')")
+
+
+def known_global_keys() -> dict[str, str]:
+    """The generic run's Global keys and those of every registered task, with what they do."""
+    keys = dict(GLOBAL_KEYS)
+    for name in TASKS.names():
+        keys.update(TASKS.get(name).global_keys)
+    return keys
 
 
 def get_config(path: str, overrides: Iterable[str] | None = None) -> dict:

@@ -24,7 +24,7 @@ import numpy as np
 
 from ppocr.data.imaug import build_transforms
 from ppocr.engine.export import resolve_assets
-from ppocr.inference.kie_pipeline import KIEStage, OCREngine, iter_pages, run_pages, text_system_engine
+from ppocr.kie.pipeline import KIEStage, OCREngine, iter_pages, run_pages, text_system_engine
 from ppocr.inference.utility import create_predictor, is_explicit, parse_args, read_inference_yml, to_namespace
 from ppocr.registry import POSTPROCESS, build
 from ppocr.utils.cli import run
@@ -44,7 +44,7 @@ class KIEPredictor:
         mode: ``'ser'`` (``--ser_model_dir``) or ``'re'`` (``--re_model_dir``).
 
     Attributes:
-        stage: the :class:`~ppocr.inference.kie_pipeline.KIEStage` that runs it.
+        stage: the :class:`~ppocr.kie.pipeline.KIEStage` that runs it.
         input_names: the program's inputs.
 
     Raises:

@@ -17,7 +17,7 @@ import argparse
 import logging
 import sys
 
-from ppocr.inference.kie_pipeline import OCREngine, iter_pages, run_pages
+from ppocr.kie.pipeline import OCREngine, iter_pages, run_pages
 from ppocr.inference.utility import parse_args
 from ppocr.utils.cli import run
 from ppstructure.kie.predict_kie_token_ser import RESULTS_FILE, KIEPredictor, ocr_engine_from_args

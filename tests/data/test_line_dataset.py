@@ -9,7 +9,7 @@ import pytest
 import ppocr  # noqa: F401  (registers components)
 from ppocr.data import build_dataloader
 from ppocr.data.vgsl_line_dataset import LineDataSet, interleave, partition_groups
-from ppocr.utils.codec import Codec
+from ppocr.vgsl.codec import Codec
 from ppocr.utils.errors import DataError
 
 OPS = [{"VGSLLabelEncode": None}, {"VGSLResizeLine": {"image_shape": [1, 16, 0]}},

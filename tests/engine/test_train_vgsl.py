@@ -10,7 +10,7 @@ import yaml
 import ppocr  # noqa: F401  (registers components)
 from ppocr.engine import evaluate, export, infer, train
 from ppocr.testing import REPO_ROOT
-from ppocr.utils.codec import Codec
+from ppocr.vgsl.codec import Codec
 from ppocr.utils.config import get_config
 from ppocr.utils.errors import DataError
 from ppocr.utils.render import render_line

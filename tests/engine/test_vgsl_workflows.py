@@ -11,7 +11,7 @@ import pytest
 
 import ppocr  # noqa: F401  (registers components)
 from ppocr.engine import evaluate, infer, train
-from ppocr.engine.finetune import continue_from
+from ppocr.vgsl.finetune import continue_from
 from ppocr.engine.hooks import EvalHook
 from ppocr.engine.trainer import HookBase, Trainer
 from ppocr.engine.workflow_hooks import (DivergenceHook, EarlyStoppingHook, FreezeBackboneHook, PerfectSampleDelay,
@@ -19,7 +19,7 @@ from ppocr.engine.workflow_hooks import (DivergenceHook, EarlyStoppingHook, Free
 from ppocr.losses.rec_ctc_loss import CTCLoss
 from ppocr.modeling import build_model
 from ppocr.testing import REPO_ROOT
-from ppocr.utils.codec import Codec
+from ppocr.vgsl.codec import Codec
 from ppocr.utils.config import get_config
 from ppocr.utils.errors import ConfigError
 from ppocr.utils.render import render_line
@@ -330,5 +330,5 @@ def test_workflow_hooks_from_global_keys():
     with pytest.raises(ConfigError, match="did you mean 'min_delta'"):
         workflow_hooks({"early_stopping": {"min_detla": 0.1}})
     with pytest.raises(ConfigError, match="Global.resize must be one of fail, union, new"):
-        from ppocr.engine.finetune import adapt_codec
+        from ppocr.vgsl.finetune import adapt_codec
         adapt_codec(Codec.from_texts(["ab"]), ["ab"], "grow")

@@ -20,7 +20,7 @@ import yaml
 import ppocr  # noqa: F401  (registers components)
 from ppocr.data.imaug import build_transforms
 from ppocr.engine import export, infer, train
-from ppocr.engine.checkpoint import load_pretrained
+from ppocr.utils.checkpoint import load_pretrained
 from ppocr.engine.evaluator import label_free_transforms
 from ppocr.engine.program import build_core
 from ppocr.inference.predict_det import TextDetector, filter_boxes

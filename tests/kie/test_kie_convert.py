@@ -6,7 +6,7 @@ import os
 import pytest
 
 from ppocr.utils.errors import DataError
-from ppocr.utils.kie_convert import funsd_dir_to_lines, funsd_to_entries, xfund_to_lines
+from ppocr.kie.convert import funsd_dir_to_lines, funsd_to_entries, xfund_to_lines
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -29,7 +29,7 @@ FUNSD_FORM = {"form": [
      "words": [_word("A", [10, 60, 15, 70]), _word("", [18, 61, 20, 69]), _word("B", [25, 60, 40, 70])]},
 ]}
 
-# Checked by hand against the rules in ppocr/utils/kie_convert.py (and PaddleOCR's FUNSD labels).
+# Checked by hand against the rules in ppocr/kie/convert.py (and PaddleOCR's FUNSD labels).
 FUNSD_LINE = (
     'form1.png\t[{"transcription": "Name:", "label": "question", "points": [[10, 10], [50, 10], [50, 20], [10, 20]], '
     '"linking": [[0, 1], [0, 2]], "id": 0}, '

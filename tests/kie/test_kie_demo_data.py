@@ -4,7 +4,7 @@ import os
 
 import cv2
 
-from ppocr.utils.kie_demo_data import make_kie_demo
+from ppocr.kie.demo_data import make_kie_demo
 
 
 def _read(path):

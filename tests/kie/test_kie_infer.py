@@ -23,8 +23,8 @@ paddle = pytest.importorskip("paddle")
 pytest.importorskip("paddlenlp")
 
 from ppocr.engine import export, train  # noqa: E402
-from ppocr.engine.kie_infer import infer_ser, infer_ser_re  # noqa: E402
-from ppocr.inference.kie_pipeline import RESULTS_FILE  # noqa: E402
+from ppocr.kie.infer import infer_ser, infer_ser_re  # noqa: E402
+from ppocr.kie.pipeline import RESULTS_FILE  # noqa: E402
 
 
 def _with(cfg, **glob):
@@ -170,12 +170,12 @@ def test_predictor_flags_are_checked(trained):
     with pytest.raises(ConfigError, match="LayoutXLM"):
         KIEPredictor(dict(base, kie_algorithm="LayoutLMv2"))
     with pytest.raises(ConfigError, match="det_model_dir"):
-        from ppocr.inference.kie_pipeline import text_system_engine
+        from ppocr.kie.pipeline import text_system_engine
         text_system_engine({"det_model_dir": None, "rec_model_dir": None})
 
 
 def test_drawings_with_and_without_a_font(tmp_path):
-    from ppocr.utils.kie_visualize import draw_re_results, draw_ser_results
+    from ppocr.kie.visualize import draw_re_results, draw_ser_results
 
     page = np.full((120, 200, 3), 255, np.uint8)
     q = {"transcription": "Name:", "bbox": [10, 40, 60, 55], "pred": "QUESTION", "pred_id": 1}

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from ppocr.utils.errors import ConfigError, SampleError
-from ppocr.utils.kie_labels import KIELabels, bio_to_entities, entities_to_bio, read_class_list
+from ppocr.kie.labels import KIELabels, bio_to_entities, entities_to_bio, read_class_list
 
 
 def _class_file(tmp_path, text):

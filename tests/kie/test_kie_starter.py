@@ -45,7 +45,7 @@ def test_starter_loads_as_paddlenlp_models(starter):
 
 
 def test_starter_is_reproducible_and_checks_sizes(kie_data, starter, tmp_path):
-    from ppocr.utils.kie_starter import make_starter, starter_config
+    from ppocr.kie.starter import make_starter, starter_config
 
     label = os.path.join(kie_data, "train.json")
     with pytest.raises(ConfigError, match="divisible by 6.*try 48 or 54"):
@@ -89,7 +89,7 @@ def test_starter_position_embeddings_are_sinusoidal(starter):
     import paddle
     from paddlenlp.transformers import LayoutXLMForRelationExtraction  # noqa: F401  (paddlenlp is there)
 
-    from ppocr.utils.kie_starter import POSITION_TABLES, sinusoid_table
+    from ppocr.kie.starter import POSITION_TABLES, sinusoid_table
 
     info = json.load(open(os.path.join(starter, "starter.json")))
     assert info["sinusoidal_embeddings"] == list(POSITION_TABLES)

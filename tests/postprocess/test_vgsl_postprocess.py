@@ -8,7 +8,7 @@ from ppocr.metrics.rec_metric import RecMetric
 from ppocr.postprocess import build_post_process
 from ppocr.postprocess.vgsl_postprocess import VGSLLabelDecode
 from ppocr.registry import POSTPROCESS
-from ppocr.utils.codec import Codec
+from ppocr.vgsl.codec import Codec
 from ppocr.utils.errors import ConfigError
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from ppocr.data.imaug.operators import DecodeImage
 from ppocr.registry import TRANSFORMS
 from ppocr.utils.errors import ConfigError, SampleError
+from ppocr.vgsl.codec import Codec, UnknownCharactersError
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ class VGSLResizeLine:
 
 @TRANSFORMS.register()
 class VGSLLabelEncode:
-    """Encode a transcription with the run's :class:`~ppocr.utils.codec.Codec` (blank 0, codes from 1).
+    """Encode a transcription with the run's :class:`~ppocr.vgsl.codec.Codec` (blank 0, codes from 1).
 
     The engine gives the op the codec it resolved for the run (``Global.codec``: the weights'
     stored codec, a codec file, or one built from the training text) through :meth:`set_codec`,
@@ -160,11 +161,9 @@ class VGSLLabelEncode:
             self.set_codec(codec)
 
     def set_codec(self, codec) -> None:
-        """Use ``codec`` (a :class:`~ppocr.utils.codec.Codec`)."""
-        from ppocr.utils.codec import Codec
-
+        """Use ``codec`` (a :class:`~ppocr.vgsl.codec.Codec`)."""
         if not isinstance(codec, Codec):
-            raise TypeError(f"codec must be a ppocr.utils.codec.Codec, got {type(codec).__name__}")
+            raise TypeError(f"codec must be a ppocr.vgsl.codec.Codec, got {type(codec).__name__}")
         self.codec = codec
 
     @property
@@ -173,8 +172,6 @@ class VGSLLabelEncode:
         return self.codec.code_labels() if self.codec is not None else None
 
     def __call__(self, data: dict) -> dict:
-        from ppocr.utils.codec import UnknownCharactersError
-
         if self.codec is None:
             raise ConfigError("VGSLLabelEncode has no codec: the engine sets the run's codec when PostProcess is "
                               "VGSLLabelDecode (configure it under Global.codec); outside the engine pass "

@@ -39,6 +39,7 @@ from typing import Any
 import paddle.nn as nn
 
 from ppocr.registry import ARCHITECTURES, nearest
+from ppocr.utils.checkpoint import load_pretrained, save_checkpoint, strip_suffix
 from ppocr.utils.errors import CheckpointError, ConfigError
 
 logger = logging.getLogger(__name__)
@@ -131,8 +132,6 @@ class DistillationModel(nn.Layer):
         if saver is not None:
             saver(prefix, optimizer, states)
         else:
-            from ppocr.engine.checkpoint import save_checkpoint
-
             save_checkpoint(prefix, self.student, optimizer, states)
 
     def load_checkpoint(self, prefix: str, optimizer=None) -> dict:
@@ -168,8 +167,6 @@ def _load_model_weights(model: nn.Layer, path: str, where: str) -> None:
     if own is not None:
         own(path)
         return
-    from ppocr.engine.checkpoint import load_pretrained, strip_suffix
-
     report = load_pretrained(strip_suffix(path), model)
     if report["missing"] or report["mismatched"]:
         raise ConfigError(f"{where}: {path} does not fit the model (missing {report['missing'][:3]}, mismatched "

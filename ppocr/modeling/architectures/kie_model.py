@@ -17,9 +17,10 @@ import os
 
 import paddle.nn as nn
 
+from ppocr.kie.checkpoint import load_kie_checkpoint, load_kie_weights, save_kie_checkpoint
 from ppocr.registry import ARCHITECTURES, BACKBONES, build, nearest
+from ppocr.utils.checkpoint import load_pretrained, strip_suffix
 from ppocr.utils.errors import ConfigError
-from ppocr.utils.kie_checkpoint import load_kie_checkpoint, load_kie_weights, save_kie_checkpoint
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,9 @@ class KIEModel(nn.Layer):
         self.backbone.save_pretrained(path)
 
     # -- checkpoints: the engine uses these instead of its own .pdparams/.pdopt/.states files ------
+    #: the config key that names the checkpoint the model is built from (for the engine's messages)
+    checkpoint_option = "Architecture.Backbone.checkpoints"
+
     @property
     def checkpoint_path(self) -> str | None:
         """``Architecture.Backbone.checkpoints``, whose weights the backbone was built with.
@@ -135,8 +139,6 @@ class KIEModel(nn.Layer):
         if os.path.isdir(path):
             load_kie_weights(self.backbone.model, path)
         else:
-            from ppocr.engine.checkpoint import load_pretrained, strip_suffix  # the engine imports the models
-
             report = load_pretrained(strip_suffix(path), self)
             if report["missing"] or report["mismatched"]:
                 raise ConfigError(f"{path} does not fit this KIE model (missing {report['missing'][:3]}, mismatched "

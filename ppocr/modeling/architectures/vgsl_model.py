@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import os
 from typing import Optional, Sequence
 
 import paddle
@@ -29,7 +30,9 @@ import paddle.nn as nn
 from paddle.static import InputSpec
 
 from ppocr.modeling.vgsl import VGSLNet
+from ppocr.vgsl.model_file import is_model_file, load_model_file
 from ppocr.registry import ARCHITECTURES, nearest
+from ppocr.utils.checkpoint import load_pretrained, strip_suffix, verify_checkpoint
 from ppocr.utils.errors import ConfigError, DataError
 
 logger = logging.getLogger(__name__)
@@ -131,7 +134,7 @@ class VGSLModel(nn.Layer):
     def spec(self) -> str:
         return self.net.spec
 
-    # -- fine-tuning (ppocr.engine.finetune) and converted models (ppocr.modeling.vgsl.model_file) --
+    # -- fine-tuning (ppocr.vgsl.finetune) and converted models (ppocr.vgsl.model_file) --
     @property
     def head_index(self) -> int:
         """First layer of the "head" that ``Global.freeze_backbone`` keeps training: the layers appended
@@ -161,11 +164,6 @@ class VGSLModel(nn.Layer):
             ConfigError: the weights do not fit the spec.
             CheckpointError: a torn checkpoint or missing files.
         """
-        import os
-
-        from ppocr.engine.checkpoint import load_pretrained, strip_suffix, verify_checkpoint
-        from ppocr.modeling.vgsl.model_file import is_model_file, load_model_file
-
         prefix = strip_suffix(path)
         if is_model_file(prefix):
             info = load_model_file(prefix)

@@ -1,7 +1,7 @@
 """LayoutXLM / VI-LayoutXLM for semantic entity recognition (SER) and relation extraction (RE).
 
 The transformer comes from paddlenlp (``LayoutXLMModel``); weights are loaded only from local
-directories (see :mod:`ppocr.utils.kie_pretrained`). Both backbones take the whole batch dict
+directories (see :mod:`ppocr.kie.pretrained`). Both backbones take the whole batch dict
 and are used without neck or head (``Architecture`` has only ``Backbone``)::
 
     Architecture:
@@ -43,7 +43,7 @@ from paddle.static import InputSpec
 
 from ppocr.registry import BACKBONES
 from ppocr.utils.errors import ConfigError, DataError
-from ppocr.utils.kie_pretrained import check_model_dir, require_paddlenlp, resolve_pretrained
+from ppocr.kie.pretrained import check_model_dir, require_paddlenlp, resolve_pretrained
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ import argparse
 import logging
 
 from ppocr.utils.cli import run
-from ppocr.utils.kie_convert import funsd_dir_to_lines, write_lines
+from ppocr.kie.convert import funsd_dir_to_lines, write_lines
 
 
 def convert(anno_dir: str, out: str, image_ext: str, wrap_tolerance: float, compat: bool,

@@ -13,7 +13,7 @@ import logging
 
 from ppocr.utils.cli import run
 from ppocr.utils.errors import DataError
-from ppocr.utils.kie_convert import write_lines, xfund_to_lines
+from ppocr.kie.convert import write_lines, xfund_to_lines
 
 
 def convert(src: str, out: str) -> None:

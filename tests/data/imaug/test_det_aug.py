@@ -142,7 +142,8 @@ def test_east_random_crop_actually_crops_and_falls_back():
     assert out["polys"].shape == (0, 4, 2) and out["image"].shape == (80, 80, 3)
     assert out["image"][:60].min() == 255 and out["image"][60:].max() == 0  # whole page scaled by 0.5, padded
     stretched = EastRandomCropData(size=[80, 80], keep_ratio=False, max_tries=0)(_page())
-    np.testing.assert_allclose(stretched["polys"][0], np.array(_page()["polys"][0]) * [0.5, 80 / 120], rtol=1e-6)  # label order kept
+    # the label's vertex order is kept: vertex i is scaled vertex i
+    np.testing.assert_allclose(stretched["polys"][0], np.array(_page()["polys"][0]) * [0.5, 80 / 120], rtol=1e-6)
     grey = _page()
     grey["image"] = grey["image"][:, :, :1]
     assert EastRandomCropData(size=[64, 64])(grey)["image"].shape == (64, 64, 1)

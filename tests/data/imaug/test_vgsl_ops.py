@@ -7,7 +7,7 @@ import ppocr  # noqa: F401  (registers components)
 from ppocr.data.imaug import build_transforms
 from ppocr.data.imaug.vgsl_ops import VGSLLabelEncode, VGSLResizeLine
 from ppocr.registry import TRANSFORMS
-from ppocr.utils.codec import Codec
+from ppocr.vgsl.codec import Codec
 from ppocr.utils.errors import ConfigError, SampleError
 
 

@@ -9,8 +9,8 @@ import numpy as np
 
 from ppocr.registry import TRANSFORMS
 from ppocr.utils.errors import SampleError
-from ppocr.utils.kie_labels import KIELabels
-from ppocr.utils.kie_pretrained import TOKENIZER_DIR_FILES, find_tokenizer_dir, load_tokenizer
+from ppocr.kie.labels import KIELabels
+from ppocr.kie.pretrained import TOKENIZER_DIR_FILES, find_tokenizer_dir, load_tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ class VQATokenLabelEncode:
     ``entity_id_to_index_map``.
 
     Args:
-        class_path: class list file (see :mod:`ppocr.utils.kie_labels`).
+        class_path: class list file (see :mod:`ppocr.kie.labels`).
         contains_re: also build entities and relations for relation extraction.
         algorithm: ``'LayoutXLM'`` (VI-LayoutXLM uses the same tokenizer).
         use_textline_bbox_info: give every token the line's box; otherwise split the line box

@@ -10,11 +10,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import cv2
 import numpy as np
 import paddle
-import pytest
 
 import ppocr  # noqa: F401  (registers components)
 from ppocr.data.loader import build_dataloader
-from ppocr.engine.program import _check_codec, build_core
+from ppocr.engine.task import task_for
 from ppocr.testing import REPO_ROOT
 from ppocr.utils.config import get_config
 from ppocr.utils.render import render_line
@@ -54,11 +53,13 @@ def _resize_heights(cfg):
 def _run(cfg, tmp_path):
     cfg["Global"].update(use_gpu=False, save_model_dir=str(tmp_path / "out"))
     g = cfg["Global"]
-    core = build_core(cfg)
+    task = task_for(cfg)
+    assert task.name == "vgsl"
+    core = task.build_core(cfg)
     texts = {}
     for mode in ("Train", "Eval"):
         loader = build_dataloader(cfg, mode, g, g["seed"])
-        _check_codec(loader, core["postprocess"], mode, core["codec"])
+        task.bind_loader(loader, core, mode)
         texts[mode] = sorted(loader.dataset.texts())
     batch = next(iter(loader))
     assert batch["image"].shape[2] == _spec_height(cfg)

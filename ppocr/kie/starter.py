@@ -14,7 +14,7 @@ paddlenlp's ``save_pretrained`` writes, so ``LayoutXLMTokenizer.from_pretrained(
     <out>/starter.json              how it was made, and token counts of the documents
 
 Example:
-    >>> from ppocr.utils.kie_starter import make_starter
+    >>> from ppocr.kie.starter import make_starter
     >>> info = make_starter(["train_data/kie/train.json"], "./pretrained/starter_layoutxlm",
     ...                     vocab_size=4000, hidden_size=192, num_layers=4, num_heads=4)
     >>> info["vocab_size"], info["doc_tokens"]["max"]
@@ -31,8 +31,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from ppocr.kie.pretrained import require_paddlenlp
 from ppocr.utils.errors import ConfigError, DataError
-from ppocr.utils.kie_pretrained import require_paddlenlp
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Key information extraction on whole pages: OCR, then SER (a class per text line), then optionally RE (links).
 
 Shared by the training-time tools (``tools/infer_kie_token_ser.py``, ``tools/infer_kie_token_ser_re.py``,
-through :mod:`ppocr.engine.kie_infer`) and the ``paddle.inference`` predictors
+through :mod:`ppocr.kie.infer`) and the ``paddle.inference`` predictors
 (``ppstructure/kie/predict_kie_token_ser*.py``). They differ only in the model call (a *runner*).
 
 Where the text lines come from:
@@ -19,7 +19,7 @@ Results: ``<out_dir>/infer_results.txt`` with one line per page, ``image_path<TA
 answer], ...]}`` (SER + RE), and a drawing per page, ``<stem>_ser.jpg`` / ``<stem>_ser_re.jpg``.
 
 Example:
-    >>> ser = KIEStage(ops, post, runner, input_keys)          # see ppocr.engine.kie_infer for building one
+    >>> ser = KIEStage(ops, post, runner, input_keys)          # see ppocr.kie.infer for building one
     >>> lines = predict_ser(ser, "form.png", ocr_info)
 """
 from __future__ import annotations
@@ -32,7 +32,10 @@ from typing import Any, Callable, Iterator, Sequence
 import cv2
 import numpy as np
 
+from ppocr.inference.predict_system import TextSystem, to_regions
 from ppocr.inference.utility import get_image_file_list, read_image
+from ppocr.inference.visualize import TextPainter, find_font
+from ppocr.kie.visualize import draw_re_results, draw_ser_results
 from ppocr.utils.errors import ConfigError, DataError, SampleError
 
 logger = logging.getLogger(__name__)
@@ -180,7 +183,6 @@ def text_system_engine(options) -> OCREngine:
         raise ConfigError("OCR for KIE needs both an exported text detector and recogniser: set "
                           "Global.kie_det_model_dir and Global.kie_rec_model_dir (predictors: --det_model_dir and "
                           f"--rec_model_dir); got {det!r} and {rec!r}")
-    from ppocr.inference.predict_system import TextSystem, to_regions
 
     system = TextSystem(options)
     return lambda img: to_regions(system(img))
@@ -195,8 +197,6 @@ def run_pages(pages: Iterator[tuple[str, list]], ser: KIEStage, out_dir: str, re
     Returns:
         Per page ``{"img_path", "ocr_info", "relations" (with RE), "vis_path"}``.
     """
-    from ppocr.inference.visualize import TextPainter, find_font
-    from ppocr.utils.kie_visualize import draw_re_results, draw_ser_results
 
     os.makedirs(out_dir, exist_ok=True)
     painter = TextPainter(find_font(font_path))

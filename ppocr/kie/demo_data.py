@@ -14,7 +14,7 @@ Images are greyscale PNGs quantised to 32 levels on a smooth background (about 2
 (Hershey fonts). Train and eval use independent random streams of the same distribution.
 
 Example:
-    >>> from ppocr.utils.kie_demo_data import make_kie_demo
+    >>> from ppocr.kie.demo_data import make_kie_demo
     >>> stats = make_kie_demo("train_data/demo/kie", num_train=200, num_eval=40, seed=0)
 """
 from __future__ import annotations
@@ -26,7 +26,14 @@ import os
 import numpy as np
 
 from ppocr.utils.demo_data import encode_demo_png
-from ppocr.utils.render import WORDS, composite, draw_text_mask, make_background, pseudo_word, random_font
+from ppocr.utils.render import (
+    WORDS,
+    composite,
+    draw_text_mask,
+    make_background,
+    pseudo_word,
+    random_font,
+)
 
 logger = logging.getLogger(__name__)
 

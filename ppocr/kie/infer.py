@@ -1,5 +1,5 @@
 """KIE inference with the training-time models: what ``tools/infer_kie_token_ser.py`` and
-``tools/infer_kie_token_ser_re.py`` run (see :mod:`ppocr.inference.kie_pipeline` for the pipeline).
+``tools/infer_kie_token_ser_re.py`` run (see :mod:`ppocr.kie.pipeline` for the pipeline).
 
 The weights are ``Architecture.Backbone.checkpoints`` (or ``Global.checkpoints`` /
 ``pretrained_model``). The pre-processing is the Eval transform list without labels
@@ -26,7 +26,14 @@ import paddle
 from ppocr.data.imaug import build_transforms
 from ppocr.engine.checkpoint import load_trained_weights
 from ppocr.engine.evaluator import infer_keys, label_free_transforms
-from ppocr.inference.kie_pipeline import KIEStage, OCREngine, iter_pages, run_pages, text_system_engine
+from ppocr.engine.program import build_core, prepare_run
+from ppocr.kie.pipeline import (
+    KIEStage,
+    OCREngine,
+    iter_pages,
+    run_pages,
+    text_system_engine,
+)
 from ppocr.utils.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -34,8 +41,6 @@ logger = logging.getLogger(__name__)
 
 def build_stage(cfg: dict) -> KIEStage:
     """The model of ``cfg`` (weights loaded, eval mode) with its inference pre- and post-processing."""
-    from ppocr.engine.program import build_core
-
     g = cfg["Global"]
     core = build_core(cfg)
     model, post = core["model"], core["postprocess"]
@@ -86,9 +91,7 @@ def infer_ser(cfg: dict, ocr_engine: OCREngine | None = None) -> list[dict]:
     Returns:
         Per page ``{"img_path", "ocr_info", "vis_path"}``.
     """
-    from ppocr.engine.program import _prepare
-
-    g, _ = _prepare(cfg, None)
+    g, _ = prepare_run(cfg, None)
     stage = build_stage(cfg)
     return run_pages(_pages(cfg, ocr_engine), stage, _out_dir(g, "ser_infer"))
 
@@ -104,10 +107,8 @@ def infer_ser_re(re_cfg: dict, ser_cfg: dict, ocr_engine: OCREngine | None = Non
     Returns:
         Per page ``{"img_path", "ocr_info", "relations", "vis_path"}``.
     """
-    from ppocr.engine.program import _prepare
-
-    _prepare(ser_cfg, None)
+    prepare_run(ser_cfg, None)
     ser = build_stage(ser_cfg)
-    g, _ = _prepare(re_cfg, None)
+    g, _ = prepare_run(re_cfg, None)
     re = build_stage(re_cfg)
     return run_pages(_pages(re_cfg, ocr_engine), ser, _out_dir(g, "ser_re_infer"), re=re)

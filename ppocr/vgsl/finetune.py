@@ -1,7 +1,7 @@
 """Fine-tuning a trained line recogniser: ``Global.continue_from``, ``resize`` and ``append_index``.
 
 ``Global.continue_from`` names a checkpoint prefix (``./output/vgsl/lines/best_accuracy``) or a
-converted model (``./output/vgsl/lines/model``, see :mod:`ppocr.modeling.vgsl.model_file`). Its
+converted model (``./output/vgsl/lines/model``, see :mod:`ppocr.vgsl.model_file`). Its
 weights and its codec are loaded; the optimizer, schedule and step count start fresh (kraken's
 ``-i/--load``, Tesseract's ``--continue_from`` with ``--old_traineddata``). The network spec comes from
 the converted model, else from ``config.yml`` in the checkpoint's folder, else from
@@ -38,8 +38,14 @@ import numpy as np
 import paddle
 import yaml
 
-from ppocr.engine.checkpoint import strip_suffix
+from ppocr.modeling import build_model
+from ppocr.modeling.architectures.vgsl_model import levels_hint
+from ppocr.registry import POSTPROCESS, accepted_params, build
+from ppocr.utils.checkpoint import strip_suffix
 from ppocr.utils.errors import CheckpointError, ConfigError
+from ppocr.vgsl.codec import Codec, UnknownCharactersError
+from ppocr.vgsl.model_file import is_model_file, load_model_file
+from ppocr.vgsl.run_codec import stored_codec_file, training_texts
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +74,6 @@ def load_source(source: str, cfg: dict) -> dict[str, Any]:
         CheckpointError: no weights there.
         ConfigError: no codec stored with them.
     """
-    from ppocr.data.vgsl_codec import stored_codec_file
-    from ppocr.modeling.vgsl.model_file import is_model_file, load_model_file
-    from ppocr.utils.codec import Codec
 
     prefix = strip_suffix(str(source))
     if is_model_file(prefix):
@@ -96,7 +99,6 @@ def load_source(source: str, cfg: dict) -> dict[str, Any]:
 
 def missing_characters(codec, texts) -> dict[str, int]:
     """``{character: number of lines}`` for the characters of ``texts`` that ``codec`` cannot encode."""
-    from ppocr.utils.codec import UnknownCharactersError
 
     out: dict[str, int] = {}
     for text in texts:
@@ -114,7 +116,6 @@ def adapt_codec(old, texts: list[str], mode: str):
     Raises:
         ConfigError: ``mode`` is not fail/union/new, or ``fail`` and the texts need new characters.
     """
-    from ppocr.utils.codec import Codec
 
     if mode not in RESIZE_MODES:
         raise ConfigError(f"Global.resize must be one of {', '.join(RESIZE_MODES)}, got {mode!r}")
@@ -139,7 +140,6 @@ def _load_state(model, state: dict, prefix: str) -> None:
     unexpected = [k for k in state if k not in own]
     bad = [k for k in own if k in state and list(own[k].shape) != list(state[k].shape)]
     if missing or unexpected or bad:
-        from ppocr.modeling.architectures.vgsl_model import levels_hint
 
         hint = levels_hint(own, state)
         raise ConfigError(f"Global.continue_from={prefix} does not fit the spec {getattr(model, 'spec', '?')} "
@@ -156,9 +156,6 @@ def continue_from(cfg: dict) -> dict[str, Any]:
         ConfigError: conflicting keys, a model that cannot be resized, unknown characters with
             ``resize: fail``, or weights that do not fit.
     """
-    from ppocr.data.vgsl_codec import training_texts
-    from ppocr.modeling import build_model
-    from ppocr.registry import POSTPROCESS, accepted_params, build
 
     g = cfg["Global"]
     source = g["continue_from"]

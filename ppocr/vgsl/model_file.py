@@ -30,6 +30,7 @@ import numpy as np
 import paddle
 
 from ppocr.utils.errors import CheckpointError
+from ppocr.vgsl.codec import Codec
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def save_model_file(prefix: str, model: paddle.nn.Layer, codec, *, spec: str, pr
     Args:
         prefix: output path without suffix.
         model: the recognition model (its ``state_dict`` keys are kept).
-        codec: its :class:`~ppocr.utils.codec.Codec`.
+        codec: its :class:`~ppocr.vgsl.codec.Codec`.
         spec: the VGSL spec that rebuilds ``model``.
         preprocess: the label-free transforms a predictor runs (for the record).
         int8: quantise the weights (see the module docstring).
@@ -157,8 +158,6 @@ def load_model_file(prefix: str) -> dict[str, Any]:
     Raises:
         CheckpointError: missing or foreign files.
     """
-    from ppocr.utils.codec import Codec
-
     if not is_model_file(prefix):
         raise CheckpointError(f"{model_json(prefix)} is not a converted VGSL model ({FORMAT}); convert a checkpoint "
                               "with tools/train.py -c <config> -o Global.stop_training=true "

@@ -65,6 +65,7 @@ import re
 import unicodedata
 from typing import Iterable, Mapping, Optional, Sequence
 
+from ppocr.utils.character import load_character_list
 from ppocr.utils.errors import ConfigError, DataError, SampleError
 
 logger = logging.getLogger(__name__)
@@ -580,7 +581,6 @@ class Codec:
                 if options:
                     raise ValueError(f"options {sorted(options)} are stored in the JSON codec; do not pass them")
                 return cls.from_dict(data)
-            from ppocr.utils.character import load_character_list
             return cls.from_characters(load_character_list(path), **options)
         except (ValueError, TypeError, KeyError) as e:
             raise ConfigError(f"codec file {path!r} is not a valid codec: {e}") from e

@@ -205,7 +205,7 @@ def test_checkpoint_directory_resumes_training(kie_data, starter, windows, tmp_p
     """PaddleOCR's KIE checkpoint layout: prefix/ (paddlenlp dir + metric.states) + prefix.pdopt; a model built
     from Backbone.checkpoints plus the restored optimizer continues exactly like the uninterrupted run."""
     from ppocr.utils.errors import CheckpointError
-    from ppocr.utils.kie_checkpoint import is_kie_checkpoint, load_kie_checkpoint, save_kie_checkpoint
+    from ppocr.kie.checkpoint import is_kie_checkpoint, load_kie_checkpoint, save_kie_checkpoint
 
     batch = _batch(kie_data, starter, windows)
     loss_fn = VQASerTokenLayoutLMLoss(7, key="backbone_out")

@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from ppocr.utils.codec import (Codec, CodecDecodeError, UnknownCharactersError, hangul_to_jamo, is_han,
+from ppocr.vgsl.codec import (Codec, CodecDecodeError, UnknownCharactersError, hangul_to_jamo, is_han,
                                jamo_to_hangul)
 from ppocr.utils.errors import ConfigError, SampleError
 

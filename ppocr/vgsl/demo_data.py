@@ -15,7 +15,7 @@ lines without that face and the eval lines only with it, for benchmarks of gener
 an unseen typeface.
 
 Example:
-    >>> from ppocr.utils.line_demo_data import make_lines_demo
+    >>> from ppocr.vgsl.demo_data import make_lines_demo
     >>> stats = make_lines_demo("train_data/demo/lines", num_train=2000, num_eval=150, seed=0)
 """
 from __future__ import annotations
@@ -27,7 +27,13 @@ from typing import Sequence
 import numpy as np
 
 from ppocr.utils.demo_data import DEMO_RENDER_KWARGS, encode_demo_png
-from ppocr.utils.render import LEGIBLE_FACES, WORDS, pseudo_word, random_font, render_line
+from ppocr.utils.render import (
+    LEGIBLE_FACES,
+    WORDS,
+    pseudo_word,
+    random_font,
+    render_line,
+)
 
 logger = logging.getLogger(__name__)
 

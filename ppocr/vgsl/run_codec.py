@@ -1,4 +1,4 @@
-"""The run's codec: which :class:`~ppocr.utils.codec.Codec` a training, evaluation or export uses.
+"""The run's codec: which :class:`~ppocr.vgsl.codec.Codec` a training, evaluation or export uses.
 
 The engine calls :func:`resolve_codec` once per run when the ``PostProcess`` component takes a
 ``codec`` (``VGSLLabelDecode``), passes the codec to it, and hands it to the label encoders of
@@ -40,8 +40,9 @@ import os
 from typing import Any
 
 from ppocr.registry import DATASETS, accepted_params, build, nearest
-from ppocr.utils.codec import Codec, UnknownCharactersError
+from ppocr.utils.checkpoint import strip_suffix
 from ppocr.utils.errors import ConfigError, DataError
+from ppocr.vgsl.codec import Codec, UnknownCharactersError
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +73,6 @@ def codec_options(global_cfg: dict | None) -> dict[str, Any]:
 
 def stored_codec_file(weights: str) -> str:
     """The codec file stored with the checkpoint ``weights`` (a prefix or a ``.pdparams`` path)."""
-    from ppocr.engine.checkpoint import strip_suffix
-
     return strip_suffix(weights) + CODEC_SUFFIX
 
 

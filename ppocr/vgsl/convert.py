@@ -4,7 +4,7 @@
         Global.continue_from=./output/vgsl/lines/best_accuracy [Global.convert_to_int=true]
 
 writes ``<save_model_dir>/model.pdparams``, ``model.json`` and ``model.codec.json`` (format in
-:mod:`ppocr.modeling.vgsl.model_file`). The model is used by ``Global.continue_from`` (fine-tuning),
+:mod:`ppocr.vgsl.model_file`). The model is used by ``Global.continue_from`` (fine-tuning),
 ``Global.pretrained_model`` / ``Global.checkpoints`` in eval, export and infer (its stored spec
 rebuilds the net). With ``convert_to_int`` the weights are int8-quantised and, when the config has an
 Eval section, CER and the other metrics are measured before and after; the log and ``model.json``
@@ -16,7 +16,20 @@ import logging
 import os
 from typing import Any
 
+from ppocr.data import build_dataloader
+from ppocr.engine.evaluator import evaluate_model, label_free_transforms
+from ppocr.metrics import build_metric
+from ppocr.modeling import build_model
+from ppocr.registry import POSTPROCESS, build
 from ppocr.utils.errors import ConfigError
+from ppocr.vgsl.finetune import _load_state, load_source
+from ppocr.vgsl.model_file import (
+    dequantized_state,
+    quantized_state,
+    save_model_file,
+    update_model_json,
+)
+from ppocr.vgsl.run_codec import bind_codec
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +43,6 @@ def convert(cfg: dict) -> dict[str, Any]:
     Raises:
         ConfigError: no source given, or it does not fit its spec.
     """
-    from ppocr.data import build_dataloader
-    from ppocr.data.vgsl_codec import bind_codec
-    from ppocr.engine.evaluator import evaluate_model, label_free_transforms
-    from ppocr.engine.finetune import _load_state, load_source
-    from ppocr.metrics import build_metric
-    from ppocr.modeling import build_model
-    from ppocr.modeling.vgsl.model_file import dequantized_state, quantized_state, save_model_file, update_model_json
-    from ppocr.registry import POSTPROCESS, build
 
     g = cfg["Global"]
     source = g.get("continue_from") or g.get("checkpoints")

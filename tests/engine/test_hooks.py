@@ -1,0 +1,103 @@
+"""Hooks from the config (``Hooks:``), a user's hook through ``Global.custom_imports``, hook state across a resume."""
+import sys
+
+import pytest
+
+import ppocr  # noqa: F401
+from ppocr.engine import train
+from ppocr.engine.trainer import HookBase, Trainer
+from ppocr.testing import make_rec_data, rec_config
+from ppocr.utils.errors import ConfigError
+
+HOOK_MODULE = '''
+from ppocr.engine.trainer import HookBase
+from ppocr.registry import HOOKS
+
+RUNS = []
+
+
+@HOOKS.register()
+class CountingHook(HookBase):
+    """Counts optimizer steps; the count is part of its state."""
+
+    def __init__(self, tag: str = "x"):
+        self.tag, self.steps, self.restored = tag, 0, None
+
+    def state_dict(self):
+        return {"steps": self.steps}
+
+    def set_state_dict(self, state):
+        self.steps = self.restored = state["steps"]
+
+    def after_step(self):
+        if self.trainer.step_info.get("optimizer_stepped"):
+            self.steps += 1
+
+    def after_train(self):
+        RUNS.append({"tag": self.tag, "restored": self.restored, "steps": self.steps,
+                     "global_step": self.trainer.state.global_step})
+'''
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return make_rec_data(str(tmp_path_factory.mktemp("rec")), num_train=8, num_eval=2)
+
+
+@pytest.fixture
+def hook_module(tmp_path, monkeypatch):
+    (tmp_path / "my_hooks.py").write_text(HOOK_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield "my_hooks"
+    sys.modules.pop("my_hooks", None)
+    from ppocr.registry import HOOKS
+    HOOKS._items.pop("CountingHook", None)  # the next test's module registers a fresh class
+
+
+def _cfg(data_dir, save_dir, overrides):
+    cfg = rec_config(data_dir, str(save_dir), ["Global.custom_imports=[my_hooks]"] + overrides)
+    cfg["Hooks"] = ["LRSchedulerHook", "LoggerHook", "CheckpointHook", {"CountingHook": {"tag": "mine"}}]
+    return cfg
+
+
+def test_config_lists_a_user_hook_and_its_state_survives_a_resume(data_dir, tmp_path, hook_module):
+    out = tmp_path / "out"
+    train(_cfg(data_dir, out, ["Global.max_steps=2"]))
+    runs = sys.modules[hook_module].RUNS
+    assert runs == [{"tag": "mine", "restored": None, "steps": 2, "global_step": 2}]
+    r = train(_cfg(data_dir, out, [f"Global.checkpoints={out}/latest", "Global.max_steps=3"]))
+    assert r["global_step"] == 3
+    assert runs[-1] == {"tag": "mine", "restored": 2, "steps": 3, "global_step": 3}  # counted on from the checkpoint
+    assert r["last_eval"] is None  # no EvalHook in the list: the config's list is the whole list
+
+
+def test_unknown_hook_names_the_nearest(data_dir, tmp_path):
+    cfg = rec_config(data_dir, str(tmp_path), ["Global.max_steps=1"])
+    cfg["Hooks"] = ["LRSchedulerHook", "LogerHook"]
+    with pytest.raises(ConfigError, match="LoggerHook"):
+        train(cfg)
+    cfg["Hooks"] = [{"LoggerHook": {"print_batch_step": 5}, "EvalHook": {}}]
+    with pytest.raises(ConfigError, match=r"Hooks\.0: expected a hook name or"):
+        train(cfg)
+
+
+class _Stateful(HookBase):
+    def __init__(self, value=0):
+        self.value = value
+
+    def state_dict(self):
+        return {"value": self.value} if self.value else {}
+
+    def set_state_dict(self, state):
+        self.value = state["value"]
+
+
+def test_hook_states_are_keyed_by_class_and_position(caplog):
+    hooks = [_Stateful(1), HookBase(), _Stateful(0), _Stateful(3)]
+    trainer = Trainer(None, None, None, [], epoch_num=1, hooks=hooks)
+    assert trainer.hook_states() == {"_Stateful": {"value": 1}, "_Stateful#3": {"value": 3}}  # empty states left out
+    fresh = [_Stateful(), HookBase(), _Stateful(), _Stateful()]
+    again = Trainer(None, None, None, [], epoch_num=1, hooks=fresh)
+    again.set_hook_states({**trainer.hook_states(), "GoneHook": {"x": 1}})
+    assert [h.value for h in fresh if isinstance(h, _Stateful)] == [1, 0, 3]
+    assert "GoneHook" in caplog.text and "ignored" in caplog.text
