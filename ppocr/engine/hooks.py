@@ -46,6 +46,7 @@ class Checkpointer:
             "best_model_dict": dict(st.best),
             "samples_seen": st.samples_seen,
             "skipped": st.skipped,
+            "lr_scale": st.lr_scale,
             "rng": rng_state(),
             "lr_scheduler": self.lr_scheduler.state_dict() if self.lr_scheduler is not None else None,
             "scaler": self.scaler.state_dict() if self.scaler is not None else None,
@@ -157,6 +158,8 @@ class EvalHook(HookBase):
         self.last_step = -1
         self.last_metric: dict | None = None
 
+    publishes = ("eval",)
+
     def _run(self):
         st = self.trainer.state
         self.last_step = st.global_step
@@ -168,6 +171,7 @@ class EvalHook(HookBase):
         if self.main_indicator not in metric:
             raise ConfigError(f"the eval metric has no {self.main_indicator!r} (got {sorted(metric)}); "
                               "set Metric.main_indicator to one of them")
+        self.trainer.storage.put("eval", {"metrics": metric, "main_indicator": self.main_indicator}, st.global_step)
         best = st.best.get(self.main_indicator)
         if best is None or metric[self.main_indicator] >= best:
             epoch = st.epoch if st.step_in_epoch else st.epoch - 1   # after the loop, epoch already advanced
@@ -228,8 +232,8 @@ class TimeLimitHook(HookBase):
 class VisualDLHook(HookBase):
     """Writes train loss, LR and eval metrics as VisualDL scalars under ``log_dir`` (rank 0)."""
 
-    def __init__(self, log_dir: str, every: int = 10, eval_hook: EvalHook | None = None):
-        self.log_dir, self.every, self.eval_hook = log_dir, max(1, int(every)), eval_hook
+    def __init__(self, log_dir: str, every: int = 10):
+        self.log_dir, self.every = log_dir, max(1, int(every))
         self.writer = None
         self._seen_eval = -1
 
@@ -246,10 +250,10 @@ class VisualDLHook(HookBase):
             for k, v in info.get("losses", {}).items():
                 self.writer.add_scalar(tag=f"TRAIN/{k}", step=st.global_step, value=v)
             self.writer.add_scalar(tag="TRAIN/lr", step=st.global_step, value=self.trainer.optimizer.get_lr())
-        ev = self.eval_hook
-        if ev is not None and ev.last_metric and ev.last_step != self._seen_eval:
-            self._seen_eval = ev.last_step
-            for k, v in ev.last_metric.items():
+        event = self.trainer.storage.latest("eval")
+        if event is not None and event[0] != self._seen_eval:
+            self._seen_eval = event[0]
+            for k, v in event[1]["metrics"].items():
                 if isinstance(v, (int, float)):
                     self.writer.add_scalar(tag=f"EVAL/{k}", step=st.global_step, value=v)
 

@@ -108,7 +108,7 @@ def _build_hooks(cfg: dict, ctx: dict) -> list:
     g = cfg["Global"]
     eval_step = g.get("eval_batch_step", [0, 500])
     start, interval = (0, eval_step) if isinstance(eval_step, int) else (eval_step[0], eval_step[1])
-    built, eval_hook = [], None
+    built = []
     for name, args in _hook_entries(cfg):
         if name == "LRSchedulerHook":
             hook = H.LRSchedulerHook(ctx["lr_scheduler"])
@@ -118,8 +118,7 @@ def _build_hooks(cfg: dict, ctx: dict) -> list:
         elif name == "EvalHook":
             if ctx["evaluate"] is None:
                 continue
-            hook = eval_hook = H.EvalHook(ctx["evaluate"], ctx["main_indicator"], start, interval,
-                                          ctx["checkpointer"], **args)
+            hook = H.EvalHook(ctx["evaluate"], ctx["main_indicator"], start, interval, ctx["checkpointer"], **args)
         elif name == "CheckpointHook":
             hook = H.CheckpointHook(ctx["checkpointer"], g.get("save_epoch_step", 1), **args)
         elif name == "TimeLimitHook":
@@ -129,8 +128,7 @@ def _build_hooks(cfg: dict, ctx: dict) -> list:
         elif name == "VisualDLHook":
             if not g.get("use_visualdl"):
                 continue
-            hook = H.VisualDLHook(os.path.join(ctx["save_dir"], "vdl"), g.get("print_batch_step", 10),
-                                  eval_hook, **args)
+            hook = H.VisualDLHook(os.path.join(ctx["save_dir"], "vdl"), g.get("print_batch_step", 10), **args)
         else:
             hook = build({"name": name, **args}, HOOKS, where=f"Hooks.{name}")
         built.append(hook)
@@ -235,13 +233,15 @@ def train(cfg: dict) -> dict[str, Any]:
             amp["scaler"].load_state_dict(states["scaler"])
         if states.get("rng") is not None:
             set_rng_state(states["rng"])
+        if states.get("lr_scale", 1.0) != 1.0:  # DivergenceHook lowered the LR before the checkpoint
+            trainer.scale_lr(states["lr_scale"])
         trainer.set_hook_states(states.get("hooks"))
     t0 = time.perf_counter()
     state = trainer.train()
-    eval_hook = next((h for h in trainer.hooks if isinstance(h, H.EvalHook)), None)
+    last_eval = trainer.storage.latest("eval")
     result = {"best": dict(state.best), "global_step": state.global_step, "epoch": state.epoch,
               "skipped": state.skipped, "train_seconds": time.perf_counter() - t0,
-              "last_eval": eval_hook.last_metric if eval_hook else None, "save_dir": save_dir}
+              "last_eval": last_eval[1]["metrics"] if last_eval else None, "save_dir": save_dir}
     logger.info("training done in %.1f s: global_step %d, best %s", result["train_seconds"], state.global_step,
                 state.best)
     return result

@@ -1,5 +1,10 @@
 """The training loop. Everything else (logging, LR steps, evaluation, checkpoints, VisualDL) is a hook.
 
+Hooks see the trainer at fixed points of the loop, publish and read events through
+``trainer.storage`` (:mod:`ppocr.engine.events`), and change the run only through its named
+extension points: :meth:`Trainer.request_stop`, :meth:`Trainer.add_sample_weighter` (per-sample loss
+weights) and :meth:`Trainer.scale_lr` (an LR multiplier on any schedule).
+
 Example:
     >>> trainer = Trainer(model, loss_fn, optimizer, train_loader, epoch_num=10, hooks=[LoggerHook(10)])
     >>> trainer.train()
@@ -12,9 +17,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+import numpy as np
 import paddle
 
-from ppocr.utils.errors import DataError
+from ppocr.engine.events import EventStorage
+from ppocr.optimizer.learning_rate import scale_lr
+from ppocr.registry import HOOKS
+from ppocr.utils.errors import ConfigError, DataError
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +38,20 @@ class TrainState:
     best: dict = field(default_factory=dict)   # best eval metric (and its step/epoch)
     samples_seen: int = 0
     skipped: int = 0               # samples dropped by the data pipeline so far
+    lr_scale: float = 1.0          # product of the factors given to Trainer.scale_lr
 
 
 class HookBase:
-    """A hook sees the trainer at fixed points of the loop. Override what you need."""
+    """A hook sees the trainer at fixed points of the loop. Override what you need.
+
+    ``publishes`` names the events it puts into ``trainer.storage``; ``requires`` maps those it
+    cannot run without to what the user should do when none of the run's hooks publishes one (the
+    trainer checks before training).
+    """
 
     trainer: "Trainer"
+    publishes: tuple[str, ...] = ()
+    requires: dict[str, str] = {}
 
     def before_train(self): ...
     def before_epoch(self): ...
@@ -83,6 +100,9 @@ class Trainer:
         for h in hooks:
             h.trainer = self
             self.hooks.append(h)
+        self._check_events()
+        self.storage = EventStorage()
+        self._sample_weighters: list[Callable] = []
         self.stop_reason: str | None = None
         self.world_size = paddle.distributed.get_world_size()
         self._last_batch: dict | None = None
@@ -93,6 +113,27 @@ class Trainer:
     def _call(self, point: str) -> None:
         for h in self.hooks:
             getattr(h, point)()
+
+    def _check_events(self) -> None:
+        published = {name for h in self.hooks for name in h.publishes}
+        for h in self.hooks:
+            for name, fix in h.requires.items():
+                if name not in published:
+                    by = [n for n in HOOKS.names() if name in getattr(HOOKS.get(n), "publishes", ())]
+                    raise ConfigError(f"{fix} ({type(h).__name__} reads the {name!r} events, which no hook of this "
+                                      f"run publishes; {' or '.join(by) or 'no registered hook'} does)")
+
+    # -- extension points for hooks --------------------------------------------------------------
+    def add_sample_weighter(self, fn: Callable) -> None:
+        """Give the loss per-sample weights: ``fn(preds, batch)`` returns a ``[B]`` array, multiplied into
+        ``batch['sample_weight']`` before the loss (which must take it, e.g. ``CTCLoss``)."""
+        self._sample_weighters.append(fn)
+
+    def scale_lr(self, factor: float) -> float:
+        """Multiply the learning rate by ``factor`` from now on, whatever the schedule; returns the new LR.
+        The product of all factors is kept in ``state.lr_scale`` and checkpointed."""
+        self.state.lr_scale *= float(factor)
+        return scale_lr(self.optimizer, factor)
 
     def _hook_keys(self) -> list[str]:
         """``ClassName`` per hook, ``ClassName#2`` ... for repeats, in list order (stable for one config)."""
@@ -209,6 +250,11 @@ class Trainer:
         t0 = time.perf_counter()
         with self._autocast():
             preds = self.model(batch)
+            if self._sample_weighters:
+                weights = np.ones(int(next(batch[k] for k in self.input_keys if k in batch).shape[0]), np.float32)
+                for fn in self._sample_weighters:
+                    weights = weights * np.asarray(fn(preds, batch), np.float32)
+                batch = dict(batch, sample_weight=paddle.to_tensor(weights))
             losses = self.loss_fn(preds, batch)
         loss = losses["loss"]
         if weight != 1.0:

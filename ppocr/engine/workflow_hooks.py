@@ -19,9 +19,7 @@ from typing import Any
 
 import numpy as np
 import paddle
-from paddle.optimizer.lr import LRScheduler
 
-from ppocr.engine.hooks import EvalHook
 from ppocr.engine.trainer import HookBase
 from ppocr.metrics.line_report import align, char_errors, word_errors
 from ppocr.registry import HOOKS, nearest
@@ -45,28 +43,6 @@ def _options(name: str, value: Any, defaults: dict) -> dict:
         if key not in defaults:
             raise ConfigError(f"unknown key Global.{name}.{key}; {nearest(key, defaults)}")
     return {**defaults, **value}
-
-
-# -- learning-rate scaling (used by DivergenceHook) -----------------------------------------------
-class _ScaledLR:
-    """Mixin: the scheduler's value times ``_lr_scale``; its own schedule state is untouched."""
-
-    _lr_scale = 1.0
-
-    def __call__(self):
-        return super().__call__() * self._lr_scale
-
-
-def scale_lr(optimizer, factor: float) -> float:
-    """Multiply the optimizer's learning rate by ``factor`` from now on (any schedule); returns the new LR."""
-    lr = optimizer._learning_rate
-    if isinstance(lr, LRScheduler):
-        if not isinstance(lr, _ScaledLR):
-            lr.__class__ = type(f"Scaled{type(lr).__name__}", (_ScaledLR, type(lr)), {})
-        lr._lr_scale = lr._lr_scale * factor
-    else:
-        optimizer.set_lr(float(lr) * factor)
-    return float(optimizer.get_lr())
 
 
 # -- freezing ------------------------------------------------------------------------------------
@@ -160,23 +136,21 @@ class PerfectSampleDelayHook(HookBase):
         self.policy = PerfectSampleDelay(delay)
 
     def before_train(self):
-        inner = self.trainer.loss_fn
-        if not getattr(inner, "takes_sample_weight", False):
+        loss_fn = self.trainer.loss_fn
+        if not getattr(loss_fn, "takes_sample_weight", False):
             raise ConfigError(f"Global.perfect_sample_delay needs a loss that takes per-sample weights (CTCLoss), got "
-                              f"{type(inner).__name__}")
-        self.inner = inner
+                              f"{type(loss_fn).__name__}")
+        self.trainer.add_sample_weighter(self.weights)
 
-        def weighted(preds, batch):
-            perfect = greedy_perfect(preds, batch["label"], batch["length"])
-            before = self.policy.skipped
-            w = self.policy.weights(perfect)
-            self.trainer.step_info["perfect_skipped"] = self.policy.skipped - before
-            return inner(preds, dict(batch, sample_weight=paddle.to_tensor(w)))
-
-        self.trainer.loss_fn = weighted
+    def weights(self, preds, batch) -> np.ndarray:
+        """The trainer's sample-weight extension point: 0 for perfect lines within the delay, else 1."""
+        perfect = greedy_perfect(preds, batch["label"], batch["length"])
+        before = self.policy.skipped
+        w = self.policy.weights(perfect)
+        self.trainer.step_info["perfect_skipped"] = self.policy.skipped - before
+        return w
 
     def after_train(self):
-        self.trainer.loss_fn = self.inner
         logger.info("perfect_sample_delay %d: %d perfect lines were not back-propagated", self.policy.delay,
                     self.policy.skipped)
 
@@ -228,7 +202,7 @@ class DivergenceHook(HookBase):
             saved["LR_Scheduler"] = opt.state_dict()["LR_Scheduler"]
         opt.set_state_dict(saved)
         opt.clear_grad()
-        lr = scale_lr(opt, self.lr_factor)
+        lr = self.trainer.scale_lr(self.lr_factor)
         self.reverts += 1
         self.losses.clear()
         logger.warning("divergence at iteration %d (%s): reverting to iteration %d, lr x%g (now %.6g)",
@@ -263,6 +237,8 @@ class EarlyStoppingHook(HookBase):
     validation CER is at most ``target_error_rate`` (Tesseract's ``--target_error_rate``, a fraction)."""
 
     DEFAULTS = {"lag": 10, "min_delta": 0.0, "min_epochs": 0}
+    requires = {"eval": "Global.early_stopping/target_error_rate need validation: add an Eval section (and "
+                        "EvalHook, Global.eval_batch_step)"}
 
     def __init__(self, lag: int | None = 10, min_delta: float = 0.0, min_epochs: int = 0,
                  target_error_rate: float | None = None):
@@ -280,34 +256,29 @@ class EarlyStoppingHook(HookBase):
     def set_state_dict(self, state: dict) -> None:
         self.best, self.bad, self.seen = state.get("best"), int(state.get("bad", 0)), int(state.get("seen", -1))
 
-    def before_train(self):
-        self.eval_hook = next((h for h in self.trainer.hooks if isinstance(h, EvalHook)), None)
-        if self.eval_hook is None:
-            raise ConfigError("Global.early_stopping/target_error_rate need validation: add an Eval section (and "
-                              "EvalHook, Global.eval_batch_step)")
-
     def after_step(self):
-        ev, st = self.eval_hook, self.trainer.state
-        if ev.last_metric is None or ev.last_step == self.seen or ev.last_step != st.global_step:
+        st = self.trainer.state
+        event = self.trainer.storage.latest("eval")
+        if event is None or event[0] == self.seen or event[0] != st.global_step:
             return
-        self.seen = ev.last_step
-        metric = ev.last_metric
+        self.seen = event[0]
+        metric, main_indicator = event[1]["metrics"], event[1]["main_indicator"]
         cer = metric.get("cer")
         if self.target is not None and cer is not None and cer <= self.target:
             self.trainer.request_stop(f"validation CER {cer:.4f} <= Global.target_error_rate {self.target:g}")
             return
         if self.lag is None:
             return
-        value = metric[ev.main_indicator]
+        value = metric[main_indicator]
         if self.best is None or value > self.best + self.min_delta:
             self.best, self.bad = value, 0
             return
         self.bad += 1
         done = st.epoch - 1
-        logger.info("early stopping: %s %.4f, no improvement over %.4f for %d/%d evaluations", ev.main_indicator,
+        logger.info("early stopping: %s %.4f, no improvement over %.4f for %d/%d evaluations", main_indicator,
                     value, self.best, self.bad, self.lag)
         if self.bad >= self.lag and done >= self.min_epochs:
-            self.trainer.request_stop(f"{ev.main_indicator} did not improve by more than {self.min_delta:g} for "
+            self.trainer.request_stop(f"{main_indicator} did not improve by more than {self.min_delta:g} for "
                                       f"{self.lag} evaluations (best {self.best:.4f}; Global.early_stopping)")
 
 

@@ -28,6 +28,31 @@ from ppocr.registry import LR_SCHEDULERS
 logger = logging.getLogger(__name__)
 
 
+class _ScaledLR:
+    """Mixin: the scheduler's value times ``_lr_scale``; its own schedule state is untouched."""
+
+    _lr_scale = 1.0
+
+    def __call__(self):
+        return super().__call__() * self._lr_scale
+
+
+def scale_lr(optimizer, factor: float) -> float:
+    """Multiply the optimizer's learning rate by ``factor`` from now on (any schedule); returns the new LR.
+
+    A schedule keeps its own position; its values are multiplied. The trainer's ``scale_lr`` is
+    the extension point hooks call (``DivergenceHook``); it also records the factor for resuming.
+    """
+    lr = optimizer._learning_rate
+    if isinstance(lr, LRScheduler):
+        if not isinstance(lr, _ScaledLR):
+            lr.__class__ = type(f"Scaled{type(lr).__name__}", (_ScaledLR, type(lr)), {})
+        lr._lr_scale = lr._lr_scale * factor
+    else:
+        optimizer.set_lr(float(lr) * factor)
+    return float(optimizer.get_lr())
+
+
 def epochs_to_steps(epochs: float, step_each_epoch: int) -> int:
     """Convert a (possibly fractional) number of epochs to steps, rounding halves up."""
     return int(math.floor(epochs * step_each_epoch + 0.5))

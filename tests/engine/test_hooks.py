@@ -36,6 +36,21 @@ class CountingHook(HookBase):
     def after_train(self):
         RUNS.append({"tag": self.tag, "restored": self.restored, "steps": self.steps,
                      "global_step": self.trainer.state.global_step})
+
+
+LRS = []
+
+
+@HOOKS.register()
+class HalveLROnceHook(HookBase):
+    """Halves the LR through the trainer's extension point after step 1; records the LR of each step."""
+
+    def after_step(self):
+        st = self.trainer.state
+        if self.trainer.step_info.get("optimizer_stepped"):
+            LRS.append((st.global_step, self.trainer.optimizer.get_lr()))
+            if st.global_step == 1:
+                self.trainer.scale_lr(0.5)
 '''
 
 
@@ -51,7 +66,8 @@ def hook_module(tmp_path, monkeypatch):
     yield "my_hooks"
     sys.modules.pop("my_hooks", None)
     from ppocr.registry import HOOKS
-    HOOKS._items.pop("CountingHook", None)  # the next test's module registers a fresh class
+    for name in ("CountingHook", "HalveLROnceHook"):
+        HOOKS._items.pop(name, None)  # the next test's module registers fresh classes
 
 
 def _cfg(data_dir, save_dir, overrides):
@@ -69,6 +85,25 @@ def test_config_lists_a_user_hook_and_its_state_survives_a_resume(data_dir, tmp_
     assert r["global_step"] == 3
     assert runs[-1] == {"tag": "mine", "restored": 2, "steps": 3, "global_step": 3}  # counted on from the checkpoint
     assert r["last_eval"] is None  # no EvalHook in the list: the config's list is the whole list
+
+
+def test_lr_scale_from_a_hook_survives_a_resume(data_dir, tmp_path, hook_module):
+    hooks = ["LRSchedulerHook", "CheckpointHook", "HalveLROnceHook"]
+
+    def run(save_dir, overrides):
+        cfg = rec_config(data_dir, str(save_dir), ["Global.custom_imports=[my_hooks]", "Global.epoch_num=2"] + overrides)
+        cfg["Hooks"] = hooks
+        return train(cfg)
+
+    run(tmp_path / "whole", ["Global.max_steps=4"])
+    lrs = sys.modules[hook_module].LRS
+    whole = list(lrs)
+    lrs.clear()
+    run(tmp_path / "cut", ["Global.max_steps=2"])
+    r = run(tmp_path / "cut", [f"Global.checkpoints={tmp_path}/cut/latest", "Global.max_steps=4"])
+    assert r["global_step"] == 4 and [s for s, _ in lrs] == [1, 2, 3, 4]
+    assert lrs == whole  # the halving applied at step 1 is in the checkpoint, so steps 3-4 match exactly
+    assert whole[1][1] < 0.6 * whole[0][1]  # the schedule moves a few percent per step; the halving is what shows
 
 
 def test_unknown_hook_names_the_nearest(data_dir, tmp_path):

@@ -15,9 +15,10 @@ from ppocr.vgsl.finetune import continue_from
 from ppocr.engine.hooks import EvalHook
 from ppocr.engine.trainer import HookBase, Trainer
 from ppocr.engine.workflow_hooks import (DivergenceHook, EarlyStoppingHook, FreezeBackboneHook, PerfectSampleDelay,
-                                         greedy_perfect, scale_lr, workflow_hooks)
+                                         greedy_perfect, workflow_hooks)
 from ppocr.losses.rec_ctc_loss import CTCLoss
 from ppocr.modeling import build_model
+from ppocr.optimizer.learning_rate import scale_lr
 from ppocr.testing import REPO_ROOT
 from ppocr.vgsl.codec import Codec
 from ppocr.utils.config import get_config
