@@ -29,6 +29,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from ppocr.data.imaug import functional as F
 from ppocr.data.vgsl_line_dataset import BaseLineDataSet, LineSample
 from ppocr.registry import DATASETS
 from ppocr.utils.errors import DataError, SampleError
@@ -44,10 +45,9 @@ _TRAILER = struct.Struct("<QQ8s")
 def scale_line(img: np.ndarray, height: int, channels: int) -> np.ndarray:
     """``img`` as ``channels`` (1: grey ``HxW``, 3: BGR ``HxWx3``) scaled to ``height`` (aspect kept;
     0 keeps the height), ``uint8``."""
-    if channels == 1 and img.ndim == 3:
-        img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-    elif channels == 3 and img.ndim == 2:
-        img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    img = F.to_channels(F.normalize_image(img), channels)
+    if channels == 1:
+        img = img[:, :, 0]
     h, w = img.shape[:2]
     if height and h != height:
         new_w = max(1, int(round(w * height / h)))

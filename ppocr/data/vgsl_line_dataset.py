@@ -59,7 +59,6 @@ import logging
 import os
 from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
-import cv2
 import numpy as np
 
 from ppocr.data.base_dataset import BaseRecDataSet
@@ -172,9 +171,10 @@ def find_image(stem: str) -> str | None:
 def read_image(path: str, page: int = 0) -> np.ndarray:
     """Decode an image file (page ``page`` of a multi-page TIFF) to ``uint8`` grey ``HxW`` or BGR ``HxWx3``.
 
-    16-bit and float images are scaled to 8 bit, alpha is composited over white, palette and
-    bilevel images come out grey or BGR, and JPEG/TIFF files are turned by their EXIF orientation
-    (as the page XML written for them expects).
+    Decoded and converted as training's ``DecodeImage`` does (``ppocr.data.imaug.functional``): 16-bit
+    and float images are scaled to 8 bit, alpha is composited over white, palette and bilevel images
+    come out grey or BGR, and JPEG files are turned by their EXIF orientation (as the page XML written
+    for them expects).
 
     Raises:
         SampleError: the file is missing, unreadable, not an image or has no page ``page``.
@@ -185,33 +185,7 @@ def read_image(path: str, page: int = 0) -> np.ndarray:
         raise SampleError(f"cannot read image {path}: {e.strerror or e}") from e
     if buf.size == 0:
         raise SampleError(f"image {path} is empty (0 bytes)")
-    img = None
-    # JPEG and TIFF: keep depth and colour but apply the EXIF orientation (as page XML coordinates
-    # expect); other formats as they are, alpha included
-    oriented = bytes(buf[:2]) == b"\xff\xd8" or bytes(buf[:4]) in (b"II*\x00", b"MM\x00*")
-    flags = cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH if oriented else cv2.IMREAD_UNCHANGED
-    try:
-        if page == 0:
-            img = cv2.imdecode(buf, flags)
-        else:
-            ok, pages = cv2.imdecodemulti(buf, flags)
-            if not ok or page >= len(pages):
-                raise SampleError(f"image {path} has {len(pages) if ok else 0} page(s), no page {page} "
-                                  f"(pages count from 0)")
-            img = pages[page]
-    except cv2.error as e:
-        raise SampleError(f"cannot decode image {path}: {str(e).strip()}") from e
-    if img is None or img.size == 0:
-        raise SampleError(f"cannot decode image {path}: not an image OpenCV reads")
-    img = F.to_uint8(img)
-    if img.ndim == 3 and img.shape[2] == 1:
-        img = img[:, :, 0]
-    elif img.ndim == 3 and img.shape[2] == 2:
-        grey = np.repeat(img[:, :, :1], 3, axis=2)
-        img = cv2.cvtColor(F.composite_alpha(np.concatenate([grey, img[:, :, 1:2]], axis=2)), cv2.COLOR_BGR2GRAY)
-    elif img.ndim == 3 and img.shape[2] == 4:
-        img = F.composite_alpha(img)
-    return np.ascontiguousarray(img)
+    return F.normalize_image(F.decode_image(buf, path, page=page))
 
 
 class PageCache:

@@ -42,13 +42,13 @@ import os
 import time
 from typing import Any, Mapping
 
-import cv2
 import numpy as np
 
 from ppocr.data.imaug import build_transforms
 from ppocr.data.imaug import functional as F
-from ppocr.inference.utility import (create_predictor, get_image_file_list, is_explicit, read_image,
-                                    read_inference_yml, to_namespace)
+from ppocr.inference.utility import (create_predictor, is_explicit, predict_over_images, read_inference_yml,
+                                     to_namespace, write_image)
+from ppocr.inference.visualize import draw_boxes
 from ppocr.registry import POSTPROCESS, build, nearest
 from ppocr.utils.errors import ConfigError
 from ppocr.utils.geometry import order_corners, order_polygon
@@ -75,33 +75,6 @@ LIMIT_TYPES = ("max", "min", "resize_long")
 
 #: Boxes with a side of at most this many pixels are dropped (PaddleOCR's rule).
 MIN_BOX_SIDE = 3
-
-
-def to_bgr(img: np.ndarray) -> np.ndarray:
-    """Convert an image array to ``uint8`` ``HxWx3`` BGR, as ``DecodeImage`` treats decoded files.
-
-    Args:
-        img: ``HxW`` grey, ``HxWx1``, ``HxWx2`` (grey + alpha), ``HxWx3`` BGR or ``HxWx4`` BGRA, of
-            any depth (16-bit and float are scaled to 8 bit). Alpha is composited over white.
-
-    Returns:
-        The ``uint8`` BGR image.
-
-    Raises:
-        ValueError: not an image array, or an unsupported channel count.
-    """
-    if not isinstance(img, np.ndarray) or img.ndim not in (2, 3) or 0 in img.shape[:2]:
-        got = f"shape {img.shape}" if isinstance(img, np.ndarray) else type(img).__name__
-        raise ValueError(f"expected an HxW or HxWxC image array, got {got}")
-    img = F.to_uint8(img)
-    if img.ndim == 3 and img.shape[2] == 2:
-        grey = np.repeat(img[:, :, :1], 3, axis=2)
-        img = F.composite_alpha(np.concatenate([grey, img[:, :, 1:2]], axis=2))
-    elif img.ndim == 3 and img.shape[2] == 4:
-        img = F.composite_alpha(img)
-    elif img.ndim == 3 and img.shape[2] not in (1, 3):
-        raise ValueError(f"expected 1, 2, 3 or 4 channels, got {img.shape[2]}")
-    return np.ascontiguousarray(F.to_channels(img, 3))
 
 
 def filter_boxes(boxes: Any, height: int, width: int, box_type: str = "quad") -> Any:
@@ -254,12 +227,12 @@ class TextDetector:
         """Prepare one image for the predictor.
 
         Args:
-            img: an image array (see :func:`to_bgr`).
+            img: an image array (see :func:`ppocr.data.imaug.functional.to_bgr`).
 
         Returns:
             ``(batch, shape_list)``: float32 ``[1, C, H', W']`` and ``[src_h, src_w, ratio_h, ratio_w]``.
         """
-        img = to_bgr(img)
+        img = F.to_bgr(img)
         if self.img_mode == "RGB":
             img = np.ascontiguousarray(img[:, :, ::-1])
         elif self.img_mode == "GRAY":
@@ -303,7 +276,7 @@ class TextDetector:
             ``--det_box_type poly``.
         """
         start = time.perf_counter()
-        img = to_bgr(img)
+        img = F.to_bgr(img)
         src_h, src_w = img.shape[:2]
         batch, shape = self.preprocess(img)
         t1 = time.perf_counter()
@@ -344,31 +317,16 @@ def detect_images(args: argparse.Namespace, detector: TextDetector | None = None
     Raises:
         ConfigError: bad flags, or no readable image.
     """
-    from ppocr.inference.visualize import draw_boxes  # here: visualize imports this module
-
-    files = get_image_file_list(args.image_dir, logger)
     detector = detector or TextDetector(args)
     out_dir = args.draw_img_save_dir
-    os.makedirs(out_dir, exist_ok=True)
-    outputs, lines = [], []
-    for path in files:
-        img = read_image(path)
-        if img is None:
-            logger.warning("cannot read image %s; skipped", path)
-            continue
+
+    def handle(path: str, img: np.ndarray) -> tuple[str, dict]:
         boxes, elapsed = detector(img)
         name = os.path.basename(path)
         points = [np.asarray(b).tolist() for b in boxes]
-        lines.append(f"{name}\t{json.dumps(points)}")
         logger.info("%s: %d boxes in %.3fs", name, len(points), elapsed)
         vis_path = os.path.join(out_dir, f"det_res_{name}")
-        ok, buf = cv2.imencode(os.path.splitext(name)[1] or ".png", draw_boxes(img, boxes))
-        if ok:
-            buf.tofile(vis_path)
-        outputs.append({"image": path, "boxes": boxes, "time": elapsed, "vis_path": vis_path})
-    if not outputs:
-        raise ConfigError(f"--image_dir {args.image_dir!r}: none of the {len(files)} image files could be read")
-    with open(os.path.join(out_dir, RESULTS_FILE), "w", encoding="utf-8") as f:
-        f.writelines(line + "\n" for line in lines)
-    logger.info("results written to %s", os.path.join(out_dir, RESULTS_FILE))
-    return outputs
+        write_image(vis_path, draw_boxes(img, boxes))
+        return f"{name}\t{json.dumps(points)}", {"image": path, "boxes": boxes, "time": elapsed, "vis_path": vis_path}
+
+    return predict_over_images(args.image_dir, out_dir, RESULTS_FILE, handle)

@@ -34,14 +34,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import time
 from typing import Any, Mapping, Sequence
 
-import cv2
 import numpy as np
 
-from ppocr.inference.utility import create_predictor, is_explicit, read_inference_yml, to_namespace
+from ppocr.data.imaug import functional as F
+from ppocr.inference.utility import (
+    create_predictor,
+    is_explicit,
+    read_inference_yml,
+    to_namespace,
+)
 from ppocr.postprocess.rec_postprocess import CTCLabelDecode
 from ppocr.registry import nearest
 from ppocr.utils.character import load_character_list
@@ -90,35 +94,7 @@ def resize_norm_img(img: np.ndarray, image_shape: Sequence[int], max_wh_ratio: f
         ``float32`` ``[C, H, int(H * max_wh_ratio)]`` in ``[-1, 1]``, zero-padded on the right.
     """
     c, h, _ = image_shape
-    batch_w = int(h * max_wh_ratio)
-    ratio = img.shape[1] / float(img.shape[0])
-    resized_w = min(batch_w, int(math.ceil(h * ratio)))
-    resized_w = max(1, resized_w)
-    resized = cv2.resize(img, (resized_w, h)).astype(np.float32)
-    if resized.ndim == 2:
-        resized = resized[:, :, None]
-    resized = resized.transpose((2, 0, 1)) / 255.0
-    resized = (resized - 0.5) / 0.5
-    out = np.zeros((c, h, batch_w), np.float32)
-    out[:, :, :resized_w] = resized
-    return out
-
-
-def _as_channels(img: np.ndarray, channels: int) -> np.ndarray:
-    """Convert grey, BGR or BGRA ``uint8`` input to ``channels`` (1 or 3) channels, ``HxWxC``."""
-    if not isinstance(img, np.ndarray) or img.ndim not in (2, 3) or img.size == 0:
-        got = img.shape if isinstance(img, np.ndarray) else type(img).__name__
-        raise ValueError(f"expected an HxW or HxWxC image array, got {got}")
-    if img.ndim == 3 and img.shape[2] == 1:
-        img = img[:, :, 0]
-    if img.ndim == 3 and img.shape[2] == 4:
-        img = cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
-    if img.ndim == 3 and img.shape[2] != 3:
-        raise ValueError(f"expected 1, 3 or 4 channels, got {img.shape[2]}")
-    if channels == 1:
-        grey = img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-        return grey[:, :, None]
-    return img if img.ndim == 3 else cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    return F.resize_norm_img(img, (c, h, int(h * max_wh_ratio)))[0]  # training's RecResizeImg math, batch width
 
 
 def _softmax_if_needed(out: np.ndarray) -> np.ndarray:
@@ -230,7 +206,7 @@ class TextRecognizer:
         """
         start = time.perf_counter()
         c, h, w = self.rec_image_shape
-        imgs = [_as_channels(img, c) for img in img_list]
+        imgs = [F.to_channels(F.normalize_image(img), c) for img in img_list]  # as DecodeImage converts
         ratios = np.array([im.shape[1] / float(im.shape[0]) for im in imgs])
         order = np.argsort(ratios, kind="stable")
         results: list[tuple[str, float]] = [("", 0.0)] * len(imgs)

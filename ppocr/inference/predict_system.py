@@ -40,9 +40,10 @@ from typing import Any, Callable, Mapping, Sequence
 import cv2
 import numpy as np
 
-from ppocr.inference.predict_det import TextDetector, to_bgr
+from ppocr.data.imaug import functional as F
+from ppocr.inference.predict_det import TextDetector
 from ppocr.inference.predict_rec import TextRecognizer
-from ppocr.inference.utility import get_image_file_list, read_image, to_namespace
+from ppocr.inference.utility import predict_over_images, read_image, to_namespace, write_image
 from ppocr.inference.visualize import TextPainter, draw_ocr_box_txt, find_font
 from ppocr.postprocess.db_postprocess import min_area_box
 from ppocr.utils.errors import ConfigError
@@ -237,7 +238,7 @@ class TextSystem:
             ``drop_score``; with ``return_time``, ``(results, {'det', 'rec', 'cls', 'all'})``.
         """
         start = time.perf_counter()
-        image = to_bgr(img)
+        image = F.to_bgr(img)
         dt_boxes, det_time = self.text_detector(image)
         boxes = sorted_boxes(dt_boxes)
         crops = [self.crop(image, b) for b in boxes]
@@ -305,13 +306,6 @@ def label_reading_order(regions: Sequence[Mapping[str, Any]], line_tolerance: fl
     return [kept[i]["transcription"] for i in order]
 
 
-def _write_image(path: str, img: np.ndarray) -> None:
-    ok, buf = cv2.imencode(os.path.splitext(path)[1] or ".png", img)
-    if not ok:
-        raise ConfigError(f"cannot encode {path}; use an image extension OpenCV writes (.png, .jpg)")
-    buf.tofile(path)
-
-
 def predict_images(args: argparse.Namespace, system: TextSystem | None = None) -> list[dict[str, Any]]:
     """Run the system over ``--image_dir`` and write results and visualisations to ``--draw_img_save_dir``.
 
@@ -325,17 +319,11 @@ def predict_images(args: argparse.Namespace, system: TextSystem | None = None) -
     Raises:
         ConfigError: bad flags, or no readable image.
     """
-    files = get_image_file_list(args.image_dir, logger)
     system = system or TextSystem(args)
     out_dir = args.draw_img_save_dir
-    os.makedirs(out_dir, exist_ok=True)
     painter = TextPainter(find_font(args.vis_font_path))
-    outputs, lines = [], []
-    for path in files:
-        img = read_image(path)
-        if img is None:
-            logger.warning("cannot read image %s; skipped", path)
-            continue
+
+    def handle(path: str, img: np.ndarray) -> tuple[str, dict]:
         results, times = system(img, return_time=True)
         name = os.path.basename(path)
         regions = to_regions(results)
@@ -343,16 +331,12 @@ def predict_images(args: argparse.Namespace, system: TextSystem | None = None) -
                     times["det"], times["rec"])
         for r in regions:
             logger.info("    %s\t%.3f", r["transcription"], r["score"])
-        lines.append(name + "\t" + json.dumps([{"transcription": r["transcription"], "points": r["points"]}
-                                               for r in regions], ensure_ascii=False))
         vis = draw_ocr_box_txt(img, [b for b, _ in results], [t for _, (t, _) in results],
                                [s for _, (_, s) in results], system.drop_score, painter=painter)
         vis_path = os.path.join(out_dir, name)
-        _write_image(vis_path, vis)
-        outputs.append({"image": path, "regions": regions, "time": times, "vis_path": vis_path})
-    if not outputs:
-        raise ConfigError(f"--image_dir {args.image_dir!r}: none of the {len(files)} image files could be read")
-    with open(os.path.join(out_dir, RESULTS_FILE), "w", encoding="utf-8") as f:
-        f.writelines(line + "\n" for line in lines)
-    logger.info("results and visualisations written to %s", out_dir)
-    return outputs
+        write_image(vis_path, vis)
+        line = name + "\t" + json.dumps([{"transcription": r["transcription"], "points": r["points"]}
+                                         for r in regions], ensure_ascii=False)
+        return line, {"image": path, "regions": regions, "time": times, "vis_path": vis_path}
+
+    return predict_over_images(args.image_dir, out_dir, RESULTS_FILE, handle)

@@ -38,12 +38,14 @@ import argparse
 import copy
 import logging
 import os
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
+import numpy as np
 import yaml
 
+from ppocr.data.imaug import functional as F
 from ppocr.registry import nearest
-from ppocr.utils.errors import ConfigError
+from ppocr.utils.errors import ConfigError, SampleError
 
 logger = logging.getLogger(__name__)
 
@@ -396,15 +398,62 @@ def get_image_file_list(path: str | None, logger: logging.Logger | None = None) 
     return images
 
 
-def read_image(path: str):
-    """Read an image as BGR ``uint8`` with OpenCV (non-ASCII paths work); ``None`` if unreadable."""
-    import cv2
-    import numpy as np
+def write_image(path: str, img: np.ndarray) -> None:
+    """Encode ``img`` by ``path``'s extension (PNG without one) and write it (non-ASCII paths work).
 
+    Raises:
+        ConfigError: OpenCV cannot encode that extension.
+    """
+    import cv2
+
+    ok, buf = cv2.imencode(os.path.splitext(path)[1] or ".png", img)
+    if not ok:
+        raise ConfigError(f"cannot encode {path}; use an image extension OpenCV writes (.png, .jpg)")
+    buf.tofile(path)
+
+
+def predict_over_images(image_dir: str, out_dir: str, results_file: str,
+                        handle: Callable[[str, np.ndarray], tuple[str, dict]]) -> list[dict[str, Any]]:
+    """The predict scripts' loop: read every image of ``image_dir`` (:func:`read_image`), let ``handle``
+    predict it, and write the result lines to ``out_dir/results_file``.
+
+    Args:
+        image_dir: an image file or a folder (``--image_dir``).
+        out_dir: where the results file (and what ``handle`` draws) go; created.
+        results_file: name of the results file.
+        handle: ``handle(path, img) -> (results line, output record)``.
+
+    Returns:
+        The output records, one per readable image.
+
+    Raises:
+        ConfigError: no image, or none could be read.
+    """
+    files = get_image_file_list(image_dir, logger)
+    os.makedirs(out_dir, exist_ok=True)
+    outputs, lines = [], []
+    for path in files:
+        img = read_image(path)
+        if img is None:
+            logger.warning("cannot read image %s; skipped", path)
+            continue
+        line, record = handle(path, img)
+        lines.append(line)
+        outputs.append(record)
+    if not outputs:
+        raise ConfigError(f"--image_dir {image_dir!r}: none of the {len(files)} image files could be read")
+    with open(os.path.join(out_dir, results_file), "w", encoding="utf-8") as f:
+        f.writelines(line + "\n" for line in lines)
+    logger.info("results written to %s", os.path.join(out_dir, results_file))
+    return outputs
+
+
+def read_image(path: str):
+    """Read an image file as ``uint8`` BGR, decoded and converted exactly as training's ``DecodeImage``
+    does (``ppocr.data.imaug.functional``: EXIF orientation, 16-bit scaled, alpha over white; non-ASCII
+    paths work); ``None`` if it is missing or not an image."""
     try:
         data = np.fromfile(path, dtype=np.uint8)
-    except OSError:
+        return F.to_bgr(F.decode_image(data, path))
+    except (OSError, SampleError):
         return None
-    if data.size == 0:
-        return None
-    return cv2.imdecode(data, cv2.IMREAD_COLOR)

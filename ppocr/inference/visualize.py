@@ -24,7 +24,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from ppocr.inference.predict_det import to_bgr
+from ppocr.data.imaug import functional as F
 
 logger = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ def draw_boxes(image: np.ndarray, boxes: Sequence[np.ndarray], color=(0, 0, 255)
 
 
 def _bgr(image: np.ndarray) -> np.ndarray:
-    return to_bgr(image).copy()
+    return F.to_bgr(image).copy()
 
 
 def draw_ocr_box_txt(image: np.ndarray, boxes: Sequence[np.ndarray], txts: Sequence[str] | None = None,

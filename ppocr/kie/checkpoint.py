@@ -19,29 +19,21 @@ Example:
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import pickle
 import shutil
 from typing import Any
 
 import paddle
 
+from ppocr.utils.checkpoint import (check_digests, file_digest, load_optimizer_state, read_states, set_state_strict,
+                                    write_states)
 from ppocr.utils.errors import CheckpointError
 
 logger = logging.getLogger(__name__)
 
 STATES_FILE = "metric.states"
 WEIGHTS_FILE = "model_state.pdparams"
-
-
-def _digest(path: str) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _unwrap(model):
@@ -71,12 +63,11 @@ def save_kie_checkpoint(prefix: str, model, optimizer, states: dict[str, Any]) -
     tmp_dir = prefix + tag
     shutil.rmtree(tmp_dir, ignore_errors=True)
     layer.save_pretrained(tmp_dir)
-    record = {"weights": _digest(os.path.join(tmp_dir, WEIGHTS_FILE))}
+    record = {"weights": file_digest(os.path.join(tmp_dir, WEIGHTS_FILE))}
     if optimizer is not None:
         paddle.save(optimizer.state_dict(), prefix + ".pdopt" + tag)
-        record["pdopt"] = _digest(prefix + ".pdopt" + tag)
-    with open(os.path.join(tmp_dir, STATES_FILE), "wb") as f:
-        pickle.dump(dict(states, _files=record), f, protocol=4)
+        record["pdopt"] = file_digest(prefix + ".pdopt" + tag)
+    write_states(os.path.join(tmp_dir, STATES_FILE), dict(states, _files=record))
     if optimizer is not None:
         os.replace(prefix + ".pdopt" + tag, prefix + ".pdopt")
     old = prefix + ".old" + tag
@@ -97,18 +88,8 @@ def verify_kie_checkpoint(prefix: str) -> dict[str, Any]:
         raise CheckpointError(f"{states_path} is missing, so training cannot resume exactly from {prefix}; set "
                               f"Architecture.Backbone.pretrained: {prefix} (and checkpoints: null) to start from its "
                               "weights only")
-    try:
-        with open(states_path, "rb") as f:
-            states = pickle.load(f)
-    except Exception as e:  # corrupt or foreign pickle
-        raise CheckpointError(f"{states_path} cannot be read ({e})") from e
-    files = states.get("_files", {})
-    checks = {"weights": os.path.join(prefix, WEIGHTS_FILE), "pdopt": prefix + ".pdopt"}
-    for key, digest in files.items():
-        path = checks[key]
-        if not os.path.isfile(path) or _digest(path) != digest:
-            raise CheckpointError(f"{path} does not match {states_path}: the checkpoint was only partly written "
-                                  "(interrupted save)")
+    states = read_states(states_path)
+    check_digests(states, {"weights": os.path.join(prefix, WEIGHTS_FILE), "pdopt": prefix + ".pdopt"}, states_path)
     return states
 
 
@@ -129,16 +110,8 @@ def load_kie_weights(layer, path: str) -> None:
                               "KIE run saved, e.g. -o Architecture.Backbone.checkpoints=./output/ser/best_accuracy")
     if os.path.isfile(os.path.join(path, STATES_FILE)):
         verify_kie_checkpoint(path)
-    params = paddle.load(weights)
-    own = layer.state_dict()
-    missing = [k for k in own if k not in params]
-    unexpected = [k for k in params if k not in own]
-    bad_shape = [k for k in own if k in params and list(own[k].shape) != list(params[k].shape)]
-    if missing or unexpected or bad_shape:
-        raise CheckpointError(f"{weights} does not fit this model (missing {missing[:3]}, unexpected {unexpected[:3]}, "
-                              f"shape mismatch {bad_shape[:3]}); use the config it was trained with (same Backbone "
-                              "name and num_classes)")
-    layer.set_state_dict(params)
+    set_state_strict(layer, paddle.load(weights), weights,
+                     "use the config it was trained with (same Backbone name and num_classes)")
     logger.info("loaded KIE weights from %s", path)
 
 
@@ -150,9 +123,7 @@ def load_kie_checkpoint(prefix: str, optimizer=None) -> dict[str, Any]:
     prefix = prefix.rstrip("/\\")
     states = verify_kie_checkpoint(prefix)
     if optimizer is not None:
-        if not os.path.isfile(prefix + ".pdopt"):
-            raise CheckpointError(f"{prefix}.pdopt is missing; set Architecture.Backbone.pretrained: {prefix} (and "
-                                  "checkpoints: null) to start from the weights only")
-        optimizer.set_state_dict(paddle.load(prefix + ".pdopt"))
+        load_optimizer_state(optimizer, prefix + ".pdopt", f"set Architecture.Backbone.pretrained: {prefix} (and "
+                                                           "checkpoints: null) to start from the weights only")
     logger.info("resuming from %s (epoch %s, global_step %s)", prefix, states.get("epoch"), states.get("global_step"))
     return states

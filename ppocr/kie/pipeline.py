@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterator, Sequence
 import cv2
 import numpy as np
 
+from ppocr.data.imaug import functional as F
 from ppocr.inference.predict_system import TextSystem, to_regions
 from ppocr.inference.utility import get_image_file_list, read_image
 from ppocr.inference.visualize import TextPainter, find_font
@@ -213,7 +214,10 @@ def run_pages(pages: Iterator[tuple[str, list]], ser: KIEStage, out_dir: str, re
         if pairs is not None:
             record["relations"] = [[q, a] for q, a in pairs]
         lines.append(f"{path}\t{json.dumps(record, ensure_ascii=False)}")
-        page = cv2.imdecode(np.frombuffer(image, np.uint8), cv2.IMREAD_COLOR)
+        try:
+            page = F.to_bgr(F.decode_image(image, path))
+        except SampleError:
+            page = None
         vis_path = None
         if page is not None:
             vis = draw_ser_results(page, ser_lines, painter=painter)

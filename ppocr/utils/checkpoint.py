@@ -23,7 +23,8 @@ logger = logging.getLogger(__name__)
 STATES_VERSION = 1
 
 
-def _digest(path: str) -> str:
+def file_digest(path: str) -> str:
+    """The hash a checkpoint's states record for one of its files."""
     h = hashlib.blake2b(digest_size=16)
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -35,6 +36,65 @@ def _fsync_replace(tmp: str, dst: str) -> None:
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())
     os.replace(tmp, dst)
+
+
+def write_states(path: str, states: dict[str, Any]) -> None:
+    """Write a training-state file (plain data: numbers, strings, lists, dicts, arrays) at ``path``."""
+    with open(path, "wb") as f:
+        pickle.dump(states, f, protocol=4)
+
+
+def read_states(path: str, hint: str = "") -> dict[str, Any]:
+    """Read a training-state file; ``hint`` is appended to the error.
+
+    Raises:
+        CheckpointError: unreadable or not a state file.
+    """
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    except Exception as e:  # corrupt or foreign pickle
+        raise CheckpointError(f"{path} cannot be read ({e}){hint}") from e
+
+
+def check_digests(states: dict[str, Any], paths: dict[str, str], states_path: str, hint: str = "") -> None:
+    """Check that each file the states record (``states['_files']``: key -> hash) is at ``paths[key]`` unchanged.
+
+    Raises:
+        CheckpointError: a file is missing or differs: the save was interrupted.
+    """
+    for key, digest in states.get("_files", {}).items():
+        path = paths[key]
+        if not os.path.isfile(path) or file_digest(path) != digest:
+            raise CheckpointError(f"{path} does not match {states_path}: the checkpoint was only partly "
+                                  f"written (interrupted save){hint}")
+
+
+def set_state_strict(layer: paddle.nn.Layer, params: dict, source: str, fix: str) -> None:
+    """Load ``params`` into ``layer`` when every parameter matches by name and shape.
+
+    Raises:
+        CheckpointError: naming the missing, unexpected and mismatched parameters, then ``fix``.
+    """
+    own = layer.state_dict()
+    missing = [k for k in own if k not in params]
+    unexpected = [k for k in params if k not in own]
+    bad_shape = [k for k in own if k in params and list(own[k].shape) != list(params[k].shape)]
+    if missing or unexpected or bad_shape:
+        raise CheckpointError(f"{source} does not fit this model (missing {missing[:5]}, unexpected {unexpected[:5]}, "
+                              f"shape mismatch {bad_shape[:5]}); {fix}")
+    layer.set_state_dict(params)
+
+
+def load_optimizer_state(optimizer, path: str, fix: str) -> None:
+    """Restore ``optimizer`` from ``path`` (``prefix.pdopt``).
+
+    Raises:
+        CheckpointError: the file is missing, then ``fix``.
+    """
+    if not os.path.isfile(path):
+        raise CheckpointError(f"{path} is missing; {fix}")
+    optimizer.set_state_dict(paddle.load(path))
 
 
 def strip_suffix(path: str) -> str:
@@ -64,12 +124,10 @@ def save_checkpoint(prefix: str, model: paddle.nn.Layer, optimizer: paddle.optim
     record = {}
     for ext, obj in files.items():
         paddle.save(obj, prefix + "." + ext + tag)
-        record[ext] = _digest(prefix + "." + ext + tag)
+        record[ext] = file_digest(prefix + "." + ext + tag)
     for ext in files:
         _fsync_replace(prefix + "." + ext + tag, prefix + "." + ext)
-    full = dict(states, _files=record, _version=STATES_VERSION)
-    with open(prefix + ".states" + tag, "wb") as f:
-        pickle.dump(full, f, protocol=4)
+    write_states(prefix + ".states" + tag, dict(states, _files=record, _version=STATES_VERSION))
     _fsync_replace(prefix + ".states" + tag, prefix + ".states")
 
 
@@ -82,16 +140,9 @@ def verify_checkpoint(prefix: str) -> dict[str, Any]:
     if not os.path.isfile(prefix + ".states"):
         raise CheckpointError(f"{prefix}.states is missing, so training cannot resume exactly from {prefix}; "
                               f"use Global.pretrained_model={prefix} to load the weights only{_alternatives(prefix)}")
-    try:
-        with open(prefix + ".states", "rb") as f:
-            states = pickle.load(f)
-    except Exception as e:  # corrupt or foreign pickle
-        raise CheckpointError(f"{prefix}.states cannot be read ({e}){_alternatives(prefix)}") from e
-    for ext, digest in states.get("_files", {}).items():
-        path = f"{prefix}.{ext}"
-        if not os.path.isfile(path) or _digest(path) != digest:
-            raise CheckpointError(f"{path} does not match {prefix}.states: the checkpoint was only partly "
-                                  f"written (interrupted save){_alternatives(prefix)}")
+    states = read_states(prefix + ".states", _alternatives(prefix))
+    check_digests(states, {ext: f"{prefix}.{ext}" for ext in ("pdparams", "pdopt")}, prefix + ".states",
+                  _alternatives(prefix))
     return states
 
 
@@ -109,23 +160,13 @@ def load_checkpoint(prefix: str, model: paddle.nn.Layer, optimizer: paddle.optim
     """Restore weights and optimizer state for an exact resume; returns the ``.states`` dict."""
     prefix = strip_suffix(prefix)
     states = verify_checkpoint(prefix)
-    params = paddle.load(prefix + ".pdparams")
     layer = model._layers if isinstance(model, paddle.DataParallel) else model
-    own = layer.state_dict()
-    missing = [k for k in own if k not in params]
-    unexpected = [k for k in params if k not in own]
-    bad_shape = [k for k in own if k in params and list(own[k].shape) != list(params[k].shape)]
-    if missing or unexpected or bad_shape:
-        raise CheckpointError(
-            f"{prefix}.pdparams does not fit this model (missing {missing[:5]}, unexpected {unexpected[:5]}, "
-            f"shape mismatch {bad_shape[:5]}); to start from its weights with a changed model use "
-            f"Global.pretrained_model instead of Global.checkpoints")
-    layer.set_state_dict(params)
+    set_state_strict(layer, paddle.load(prefix + ".pdparams"), f"{prefix}.pdparams",
+                     "to start from its weights with a changed model use Global.pretrained_model instead of "
+                     "Global.checkpoints")
     if optimizer is not None:
-        if not os.path.isfile(prefix + ".pdopt"):
-            raise CheckpointError(f"{prefix}.pdopt is missing; use Global.pretrained_model={prefix} "
-                                  "to load the weights only")
-        optimizer.set_state_dict(paddle.load(prefix + ".pdopt"))
+        load_optimizer_state(optimizer, prefix + ".pdopt", f"use Global.pretrained_model={prefix} to load the "
+                                                           "weights only")
     logger.info("resumed from %s (epoch %s, global_step %s)", prefix, states.get("epoch"), states.get("global_step"))
     return states
 

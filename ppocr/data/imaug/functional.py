@@ -12,6 +12,100 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from ppocr.utils.errors import SampleError
+
+_JPEG_MAGIC = b"\xff\xd8"
+
+
+def decode_image(buf, where: str = "<bytes>", page: int = 0, jpeg_grey: bool = False,
+                 ignore_orientation: bool = False) -> np.ndarray:
+    """Decode an encoded image: the one decoder of training, evaluation and serving.
+
+    JPEG files are turned by their EXIF orientation (unless ``ignore_orientation``); every other
+    format, TIFF included, comes as it is, depth and alpha kept (OpenCV applies a TIFF orientation
+    tag only when it also drops the alpha channel, so transparency wins). Follow with
+    :func:`normalize_image` (or :func:`to_bgr`) for a ``uint8`` grey or BGR image.
+
+    Args:
+        buf: the file's bytes (``bytes``, ``bytearray``, ``memoryview`` or a ``uint8`` array).
+        where: the file or sample, for messages.
+        page: page of a multi-page TIFF (from 0).
+        jpeg_grey: decode JPEGs straight to grey (libjpeg's luma, as ``cv2.IMREAD_GRAYSCALE``).
+        ignore_orientation: do not apply the EXIF orientation.
+
+    Returns:
+        The decoded array, any depth, ``HxW`` or ``HxWxC`` with C in 1-4.
+
+    Raises:
+        SampleError: empty, unreadable or not an image, or no such page.
+    """
+    if isinstance(buf, np.ndarray):
+        buf = buf.tobytes()
+    if not isinstance(buf, (bytes, bytearray, memoryview)):
+        raise SampleError(f"cannot decode image {where}: expected encoded bytes, got {type(buf).__name__}")
+    if len(buf) == 0:
+        raise SampleError(f"cannot decode image {where}: 0 bytes; the file is empty or not an image")
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    jpeg = bytes(buf[:2]) == _JPEG_MAGIC
+    if jpeg and jpeg_grey:
+        flags = cv2.IMREAD_GRAYSCALE
+    elif jpeg:
+        flags = cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH
+    else:
+        flags = cv2.IMREAD_UNCHANGED
+    if ignore_orientation and flags != cv2.IMREAD_UNCHANGED:
+        flags |= cv2.IMREAD_IGNORE_ORIENTATION
+    try:
+        if page == 0:
+            img = cv2.imdecode(arr, flags)
+        else:
+            ok, pages = cv2.imdecodemulti(arr, flags)
+            if not ok or page >= len(pages):
+                raise SampleError(f"image {where} has {len(pages) if ok else 0} page(s), no page {page} "
+                                  "(pages count from 0)")
+            img = pages[page]
+    except cv2.error as e:
+        raise SampleError(f"cannot decode image {where}: OpenCV failed ({str(e).strip()}); "
+                          "the file is empty or not an image") from e
+    if img is None or img.size == 0:
+        raise SampleError(f"cannot decode image {where}: OpenCV could not read {len(buf)} bytes "
+                          f"starting with {bytes(buf[:8])!r}; the file is empty or not an image")
+    return img
+
+
+def normalize_image(img: np.ndarray) -> np.ndarray:
+    """The one channel conversion: any decoded or user-given array to ``uint8`` grey ``HxW`` or BGR ``HxWx3``.
+
+    16-bit and float images are scaled to 8 bit (:func:`to_uint8`); a single channel becomes
+    ``HxW``; grey + alpha and BGRA are composited over white (:func:`composite_alpha`), giving grey
+    and BGR. Then :func:`to_channels` gives the 1 or 3 channels a model reads.
+
+    Raises:
+        ValueError: not an ``HxW`` / ``HxWxC`` array with C in 1-4, or an empty one.
+    """
+    if not isinstance(img, np.ndarray) or img.ndim not in (2, 3) or 0 in img.shape[:2]:
+        got = f"shape {img.shape}" if isinstance(img, np.ndarray) else type(img).__name__
+        raise ValueError(f"expected an HxW or HxWxC image array, got {got}")
+    img = to_uint8(img)
+    if img.ndim == 2:
+        return img
+    c = img.shape[2]
+    if c == 1:
+        return img[:, :, 0]
+    if c == 2:
+        grey = np.repeat(img[:, :, :1], 3, axis=2)
+        return np.ascontiguousarray(composite_alpha(np.concatenate([grey, img[:, :, 1:2]], axis=2))[:, :, 0])
+    if c == 4:
+        return composite_alpha(img)
+    if c != 3:
+        raise ValueError(f"expected 1, 2, 3 or 4 channels, got {c}")
+    return img
+
+
+def to_bgr(img: np.ndarray) -> np.ndarray:
+    """``uint8`` ``HxWx3`` BGR from any image array (:func:`normalize_image`, then 3 channels)."""
+    return np.ascontiguousarray(to_channels(normalize_image(img), 3))
+
 
 def keep_channel_axis(out: np.ndarray, like: np.ndarray) -> np.ndarray:
     """Restore a trailing channel axis of size 1 that an OpenCV call dropped.

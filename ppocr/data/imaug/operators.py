@@ -14,7 +14,6 @@ from ppocr.utils.errors import DataError, SampleError
 
 logger = logging.getLogger(__name__)
 
-_JPEG_MAGIC = b"\xff\xd8"
 
 
 @TRANSFORMS.register()
@@ -51,44 +50,13 @@ class DecodeImage:
         self.channel_first = channel_first
         self.ignore_orientation = ignore_orientation
 
-    def _decode(self, buf: bytes, where: str) -> np.ndarray:
-        if isinstance(buf, np.ndarray):
-            buf = buf.tobytes()
-        if not isinstance(buf, (bytes, bytearray, memoryview)):
-            raise SampleError(f"cannot decode image {where}: expected encoded bytes, got {type(buf).__name__}")
-        if len(buf) == 0:
-            raise SampleError(f"cannot decode image {where}: 0 bytes; the file is empty or not an image")
-        arr = np.frombuffer(buf, dtype=np.uint8)
-        if bytes(buf[:2]) == _JPEG_MAGIC:
-            flags = cv2.IMREAD_GRAYSCALE if self.img_mode == "GRAY" else cv2.IMREAD_COLOR
-            if self.ignore_orientation:
-                flags |= cv2.IMREAD_IGNORE_ORIENTATION
-        else:
-            flags = cv2.IMREAD_UNCHANGED
-        try:
-            img = cv2.imdecode(arr, flags)
-        except cv2.error as e:
-            raise SampleError(f"cannot decode image {where}: OpenCV failed ({str(e).strip()}); "
-                              "the file is empty or not an image") from e
-        if img is None or img.size == 0:
-            raise SampleError(f"cannot decode image {where}: OpenCV could not read {len(buf)} bytes "
-                              f"starting with {bytes(buf[:8])!r}; the file is empty or not an image")
-        return img
-
     def __call__(self, data: dict) -> dict:
         where = data.get("img_path", "<bytes>")
-        img = F.to_uint8(self._decode(data["image"], where))
-        if img.ndim == 3 and img.shape[2] == 4:
-            img = F.composite_alpha(img)
-        elif img.ndim == 3 and img.shape[2] == 2:  # grey + alpha
-            grey = np.repeat(img[:, :, :1], 3, axis=2)
-            img = F.composite_alpha(np.concatenate([grey, img[:, :, 1:2]], axis=2))
-        if self.img_mode == "GRAY":
-            img = F.to_channels(img, 1)
-        else:
-            img = F.to_channels(img, 3)
-            if self.img_mode == "RGB":
-                img = np.ascontiguousarray(img[:, :, ::-1])
+        img = F.decode_image(data["image"], where, jpeg_grey=self.img_mode == "GRAY",
+                             ignore_orientation=self.ignore_orientation)
+        img = F.to_channels(F.normalize_image(img), 1 if self.img_mode == "GRAY" else 3)
+        if self.img_mode == "RGB":
+            img = np.ascontiguousarray(img[:, :, ::-1])
         if self.channel_first:
             img = np.ascontiguousarray(img.transpose(2, 0, 1))
         data["image"] = img

@@ -19,6 +19,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from ppocr.data.imaug import functional as F
 from ppocr.data.imaug.operators import DecodeImage
 from ppocr.registry import TRANSFORMS
 from ppocr.utils.errors import ConfigError, SampleError
@@ -91,14 +92,9 @@ class VGSLResizeLine:
         if img.shape[0] < 2:
             raise SampleError(f"the line image is {img.shape[0]} pixel high ({img.shape[1]}x{img.shape[0]}); a text "
                               "line needs at least 2 rows")
-        if img.ndim == 3 and img.shape[2] == 1:
+        img = F.to_channels(F.normalize_image(img), c)  # the one channel conversion (alpha over white)
+        if c == 1:
             img = img[:, :, 0]
-        if c == 1 and img.ndim == 3:
-            img = cv2.cvtColor(img, cv2.COLOR_BGRA2GRAY if img.shape[2] == 4 else cv2.COLOR_BGR2GRAY)
-        elif c == 3 and img.ndim == 2:
-            img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-        elif c == 3 and img.shape[2] == 4:
-            img = cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
         h, w = img.shape[:2]
         out_h = height or h
         out_w = max(1, int(round(w * out_h / h)))

@@ -86,3 +86,41 @@ def test_float_tiff_is_scaled():
     img = np.array([[0.0, 0.5, 1.0]], np.float32)
     out = DecodeImage()({"image": _encode(".tif", img)})["image"]
     assert out[0, :, 0].tolist() == [0, 128, 255]
+
+
+def _files(tmp_path):
+    """Image files of every kind a user brings, written to disk."""
+    rng = np.random.default_rng(0)
+    bgr = rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)
+    bgra = np.dstack([bgr, rng.integers(0, 256, (12, 16), dtype=np.uint8)])
+    files = {"png_bgr": _encode(".png", bgr), "png_bgra": _encode(".png", bgra),
+             "png16_bgra": _encode(".png", bgra.astype(np.uint16) * 257), "tif_bgra": _encode(".tif", bgra),
+             "jpg": _encode(".jpg", bgr), "png_grey_alpha": _grey_alpha_png(bgr[:, :, 0], bgra[:, :, 3])}
+    paths = {}
+    for name, data in files.items():
+        paths[name] = tmp_path / f"{name}.{name.split('_')[0].rstrip('16')}"
+        paths[name].write_bytes(data)
+    return paths
+
+
+def test_training_serving_and_line_readers_see_identical_pixels(tmp_path):
+    """One decoder and one channel conversion: DecodeImage (training), read_image (serving), the predictors'
+    array conversion and the line datasets' reader give the same pixels for the same file."""
+    from ppocr.data.imaug import functional as F
+    from ppocr.data.vgsl_line_dataset import read_image as read_line_page
+    from ppocr.inference.utility import read_image
+
+    for name, path in _files(tmp_path).items():
+        train = DecodeImage("BGR")({"image": path.read_bytes(), "img_path": str(path)})["image"]
+        served = read_image(str(path))
+        assert served is not None and served.dtype == np.uint8, name
+        np.testing.assert_array_equal(served, train, err_msg=name)
+        np.testing.assert_array_equal(F.to_bgr(served), train, err_msg=name)  # predictors convert arrays again
+        raw = cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_UNCHANGED)
+        np.testing.assert_array_equal(F.to_bgr(raw), train, err_msg=name)  # an array a user decoded themselves
+        line = read_line_page(str(path))
+        np.testing.assert_array_equal(F.to_channels(line, 3), train, err_msg=name)
+        grey = DecodeImage("GRAY")({"image": path.read_bytes()})["image"]
+        if name != "jpg":  # JPEGs decode straight to grey (libjpeg's luma), as PaddleOCR's GRAY mode
+            np.testing.assert_array_equal(grey, F.to_channels(train, 1), err_msg=name)
+    assert read_image(str(tmp_path / "missing.png")) is None
