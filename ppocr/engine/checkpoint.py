@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from ppocr.utils.checkpoint import (
-    load_checkpoint,
-    load_pretrained,
-    strip_suffix,
-    verify_checkpoint,
-)
+from ppocr.utils.checkpoint import load_checkpoint, load_pretrained, strip_suffix, verify_checkpoint
 from ppocr.utils.errors import ConfigError
 
 logger = logging.getLogger(__name__)

@@ -19,18 +19,8 @@ from ppocr.data import build_dataloader, set_epoch
 from ppocr.data.imaug import build_transforms
 from ppocr.engine import hooks as H
 from ppocr.engine.checkpoint import load_trained_weights, resume, resume_source
-from ppocr.engine.env import (
-    import_custom_modules,
-    init_distributed,
-    seed_everything,
-    setup_device,
-)
-from ppocr.engine.evaluator import (
-    evaluate_model,
-    infer_keys,
-    label_free_transforms,
-    list_images,
-)
+from ppocr.engine.env import import_custom_modules, init_distributed, seed_everything, setup_device
+from ppocr.engine.evaluator import evaluate_model, infer_keys, label_free_transforms, list_images
 from ppocr.engine.export import export as export_model
 from ppocr.engine.task import task_for
 from ppocr.engine.trainer import Trainer

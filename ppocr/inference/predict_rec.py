@@ -40,12 +40,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ppocr.data.imaug import functional as F
-from ppocr.inference.utility import (
-    create_predictor,
-    is_explicit,
-    read_inference_yml,
-    to_namespace,
-)
+from ppocr.inference.utility import create_predictor, is_explicit, read_inference_yml, to_namespace
 from ppocr.postprocess.rec_postprocess import CTCLabelDecode
 from ppocr.registry import nearest
 from ppocr.utils.character import load_character_list

@@ -38,7 +38,7 @@ import argparse
 import copy
 import logging
 import os
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 import yaml
@@ -412,6 +412,25 @@ def write_image(path: str, img: np.ndarray) -> None:
     buf.tofile(path)
 
 
+def iter_images(image_dir: str) -> Iterator[tuple[str, np.ndarray]]:
+    """``(path, BGR image)`` for each readable image of ``image_dir`` (:func:`read_image`); others are logged.
+
+    Raises:
+        ConfigError: no image file, or none of them could be read (after the last one).
+    """
+    files = get_image_file_list(image_dir, logger)
+    read = 0
+    for path in files:
+        img = read_image(path)
+        if img is None:
+            logger.warning("cannot read image %s; skipped", path)
+            continue
+        read += 1
+        yield path, img
+    if not read:
+        raise ConfigError(f"--image_dir {image_dir!r}: none of the {len(files)} image files could be read")
+
+
 def predict_over_images(image_dir: str, out_dir: str, results_file: str,
                         handle: Callable[[str, np.ndarray], tuple[str, dict]]) -> list[dict[str, Any]]:
     """The predict scripts' loop: read every image of ``image_dir`` (:func:`read_image`), let ``handle``
@@ -429,19 +448,12 @@ def predict_over_images(image_dir: str, out_dir: str, results_file: str,
     Raises:
         ConfigError: no image, or none could be read.
     """
-    files = get_image_file_list(image_dir, logger)
     os.makedirs(out_dir, exist_ok=True)
     outputs, lines = [], []
-    for path in files:
-        img = read_image(path)
-        if img is None:
-            logger.warning("cannot read image %s; skipped", path)
-            continue
+    for path, img in iter_images(image_dir):
         line, record = handle(path, img)
         lines.append(line)
         outputs.append(record)
-    if not outputs:
-        raise ConfigError(f"--image_dir {image_dir!r}: none of the {len(files)} image files could be read")
     with open(os.path.join(out_dir, results_file), "w", encoding="utf-8") as f:
         f.writelines(line + "\n" for line in lines)
     logger.info("results written to %s", os.path.join(out_dir, results_file))

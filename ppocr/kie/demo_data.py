@@ -26,14 +26,7 @@ import os
 import numpy as np
 
 from ppocr.utils.demo_data import encode_demo_png
-from ppocr.utils.render import (
-    WORDS,
-    composite,
-    draw_text_mask,
-    make_background,
-    pseudo_word,
-    random_font,
-)
+from ppocr.utils.render import WORDS, composite, draw_text_mask, make_background, pseudo_word, random_font
 
 logger = logging.getLogger(__name__)
 

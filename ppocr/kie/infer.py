@@ -27,13 +27,7 @@ from ppocr.data.imaug import build_transforms
 from ppocr.engine.checkpoint import load_trained_weights
 from ppocr.engine.evaluator import infer_keys, label_free_transforms
 from ppocr.engine.program import build_core, prepare_run
-from ppocr.kie.pipeline import (
-    KIEStage,
-    OCREngine,
-    iter_pages,
-    run_pages,
-    text_system_engine,
-)
+from ppocr.kie.pipeline import KIEStage, OCREngine, iter_pages, run_pages, text_system_engine
 from ppocr.utils.errors import ConfigError
 
 logger = logging.getLogger(__name__)

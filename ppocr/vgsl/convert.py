@@ -23,12 +23,7 @@ from ppocr.modeling import build_model
 from ppocr.registry import POSTPROCESS, build
 from ppocr.utils.errors import ConfigError
 from ppocr.vgsl.finetune import _load_state, load_source
-from ppocr.vgsl.model_file import (
-    dequantized_state,
-    quantized_state,
-    save_model_file,
-    update_model_json,
-)
+from ppocr.vgsl.model_file import dequantized_state, quantized_state, save_model_file, update_model_json
 from ppocr.vgsl.run_codec import bind_codec
 
 logger = logging.getLogger(__name__)

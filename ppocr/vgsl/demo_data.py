@@ -27,13 +27,7 @@ from typing import Sequence
 import numpy as np
 
 from ppocr.utils.demo_data import DEMO_RENDER_KWARGS, encode_demo_png
-from ppocr.utils.render import (
-    LEGIBLE_FACES,
-    WORDS,
-    pseudo_word,
-    random_font,
-    render_line,
-)
+from ppocr.utils.render import LEGIBLE_FACES, WORDS, pseudo_word, random_font, render_line
 
 logger = logging.getLogger(__name__)
 

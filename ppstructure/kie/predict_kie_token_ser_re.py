@@ -11,25 +11,12 @@ Usage (from ``ppstructure/``, as in PaddleOCR)::
 Writes ``<output>/infer.txt`` (``image<TAB>{"ocr_info": [...], "relations": [[question, answer], ...]}``) and
 ``<output>/<image>_ser_re.jpg`` (SER classes on the left, links on the right).
 """
-from __future__ import annotations
-
-import argparse
 import logging
 import sys
 
-from ppocr.kie.pipeline import OCREngine, iter_pages, run_pages
 from ppocr.inference.utility import parse_args
+from ppocr.kie.predictor import predict_ser_re as predict
 from ppocr.utils.cli import run
-from ppstructure.kie.predict_kie_token_ser import RESULTS_FILE, KIEPredictor, ocr_engine_from_args
-
-
-def predict(args: argparse.Namespace, ocr_engine: OCREngine | None = None) -> list[dict]:
-    """SER + RE on every image of ``--image_dir``; writes ``infer.txt`` and drawings under ``--output``."""
-    ser = KIEPredictor(args, "ser")
-    re = KIEPredictor(args, "re")
-    pages = iter_pages(args.image_dir, True, ocr_engine or ocr_engine_from_args(args))
-    return run_pages(pages, ser.stage, args.output, re=re.stage, font_path=args.vis_font_path,
-                     results_file=RESULTS_FILE)
 
 
 def main(argv: list[str] | None = None) -> int:

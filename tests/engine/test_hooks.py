@@ -91,7 +91,8 @@ def test_lr_scale_from_a_hook_survives_a_resume(data_dir, tmp_path, hook_module)
     hooks = ["LRSchedulerHook", "CheckpointHook", "HalveLROnceHook"]
 
     def run(save_dir, overrides):
-        cfg = rec_config(data_dir, str(save_dir), ["Global.custom_imports=[my_hooks]", "Global.epoch_num=2"] + overrides)
+        opts = ["Global.custom_imports=[my_hooks]", "Global.epoch_num=2"] + overrides
+        cfg = rec_config(data_dir, str(save_dir), opts)
         cfg["Hooks"] = hooks
         return train(cfg)
 

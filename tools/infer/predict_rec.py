@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from ppocr.inference.predict_rec import TextRecognizer
-from ppocr.inference.utility import get_image_file_list, init_args, parse_args, read_image
+from ppocr.inference.utility import init_args, iter_images, parse_args
 from ppocr.utils.errors import ConfigError
 
 
@@ -18,24 +18,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv, parser)
     logging.basicConfig(level=logging.INFO if args.show_log else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    log = logging.getLogger("predict_rec")
     try:
-        files = get_image_file_list(args.image_dir, log)
         recognizer = TextRecognizer(args)
-    except ConfigError as e:
-        parser.error(str(e))
-    paths, images = [], []
-    for path in files:
-        img = read_image(path)
-        if img is None:
-            log.warning("cannot read image %s; skipped", path)
-            continue
-        paths.append(path)
-        images.append(img)
-    if not images:
-        parser.error(f"--image_dir {args.image_dir!r}: none of the {len(files)} image files could be read")
-    try:
-        results, elapsed = recognizer(images)
+        paths, images = zip(*iter_images(args.image_dir))
+        results, elapsed = recognizer(list(images))
     except ConfigError as e:
         parser.error(str(e))
     for path, res in zip(paths, results):
