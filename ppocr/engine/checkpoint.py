@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from ppocr.engine import contracts as C
 from ppocr.utils.checkpoint import load_checkpoint, load_pretrained, strip_suffix, verify_checkpoint
 from ppocr.utils.errors import ConfigError
 
@@ -14,7 +15,7 @@ logger = logging.getLogger(__name__)
 def resume_source(g: dict, model) -> str | None:
     """What training resumes from exactly: ``Global.checkpoints``, else the checkpoint the model was built
     from (``model.checkpoint_path``, e.g. a model that reads its own checkpoint directory), else None."""
-    return g.get("checkpoints") or getattr(model, "checkpoint_path", None)
+    return g.get("checkpoints") or (model.checkpoint_path if isinstance(model, C.BuiltFromCheckpoint) else None)
 
 
 def resume(g: dict, model, optimizer) -> dict | None:
@@ -25,8 +26,9 @@ def resume(g: dict, model, optimizer) -> dict | None:
     source = resume_source(g, model)
     if not source:
         return None
-    own = getattr(model, "load_checkpoint", None)
-    return own(source, optimizer) if own is not None else load_checkpoint(source, model, optimizer)
+    if isinstance(model, C.SavesOwnCheckpoints):
+        return model.load_checkpoint(source, optimizer)
+    return load_checkpoint(source, model, optimizer)
 
 
 def load_trained_weights(g: dict, model, what: str, order: tuple[str, ...] = ("checkpoints", "pretrained_model"),
@@ -49,15 +51,13 @@ def load_trained_weights(g: dict, model, what: str, order: tuple[str, ...] = ("c
         CheckpointError: a torn checkpoint or missing files.
     """
     key = next((k for k in order if g.get(k)), None)
-    built_from = getattr(model, "checkpoint_path", None)
-    source = g[key] if key else built_from
+    built = isinstance(model, C.BuiltFromCheckpoint)
+    source = g[key] if key else (model.checkpoint_path if built else None)
     if not source:
-        option = getattr(model, "checkpoint_option", None)  # the config key of a model built from its checkpoint
-        extra = f" (or -o {option}=./output/.../best_accuracy)" if option else ""
+        extra = f" (or -o {model.checkpoint_option}=./output/.../best_accuracy)" if built else ""
         raise ConfigError(f"{what} needs weights: pass -o Global.{order[0]}=./output/.../best_accuracy{extra}")
-    own = getattr(model, "load_weights", None)
-    if own is not None:
-        own(source)  # also when built from it: the model checks the checkpoint was saved completely
+    if isinstance(model, C.LoadsOwnWeights):
+        model.load_weights(source)  # also when built from it: the model checks the checkpoint was saved completely
         return source
     if key == "checkpoints":
         verify_checkpoint(source)

@@ -9,6 +9,7 @@ from typing import Any
 
 import paddle
 
+from ppocr.engine import contracts as C
 from ppocr.registry import TRANSFORMS
 from ppocr.utils.errors import ConfigError, DataError
 
@@ -25,21 +26,21 @@ def evaluate_model(model: paddle.nn.Layer, loader, postprocess, metric) -> dict[
     was_training = model.training
     model.eval()
     metric.reset()
-    keys = getattr(postprocess, "eval_keys", ("label",))
-    input_keys = getattr(model, "input_keys", ("image",))
+    keys = C.eval_keys(postprocess)
+    model_keys = C.input_keys(model)
     n, skipped, t_model = 0, 0, 0.0
     with paddle.no_grad():
         for batch in loader:
             s = batch.pop("skipped", None)
             skipped += int(s.sum()) if s is not None else 0
-            if not any(k in batch for k in input_keys):
+            if not any(k in batch for k in model_keys):
                 continue
             t0 = time.perf_counter()
             preds = model(batch)
             result = postprocess(preds, *[batch[k] for k in keys])
             t_model += time.perf_counter() - t0
             metric(result, batch)
-            n += int(batch[input_keys[0]].shape[0])
+            n += int(batch[model_keys[0]].shape[0])
     out = dict(metric.get_metric())
     out["fps"] = n / t_model if t_model > 0 else 0.0
     if skipped:
@@ -80,11 +81,6 @@ def label_free_transforms(transforms: list, keep: tuple[str, ...] = ("image",)) 
             entry = {"KeepKeys": {"keep_keys": kept}}
         out.append(entry)
     return out
-
-
-def infer_keys(postprocess) -> tuple[str, ...]:
-    """Data keys (besides the image) the post-processor needs at inference time."""
-    return tuple(getattr(postprocess, "infer_keys", ()))
 
 
 def list_images(path: str | None) -> list[str]:

@@ -16,7 +16,8 @@ import paddle
 import yaml
 
 from ppocr.engine.checkpoint import load_trained_weights
-from ppocr.engine.evaluator import infer_keys, label_free_transforms
+from ppocr.engine import contracts as C
+from ppocr.engine.evaluator import label_free_transforms
 from ppocr.registry import POSTPROCESS, TRANSFORMS, build
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ class _InferenceWrapper(paddle.nn.Layer):
     def __init__(self, model: paddle.nn.Layer):
         super().__init__()
         self.model = model
-        self.keys = list(getattr(model, "input_keys", ("image",)))
+        self.keys = list(C.input_keys(model))
 
     def forward(self, x):
         if len(self.keys) == 1:
@@ -55,15 +56,15 @@ def inference_yml(cfg: dict, post, model=None) -> dict:
     """What a predictor needs besides the program: pre-processing (the Eval transforms without label
     encoders; ``KeepKeys`` keeps the model inputs and the post-processor's ``infer_keys``) and post-processing."""
     arch = cfg["Architecture"]
-    inputs = tuple(k for k in getattr(model, "input_keys", ()) if k != "image")
-    keep = ("image",) + inputs + tuple(k for k in infer_keys(post) if k not in inputs)
+    inputs = tuple(k for k in C.input_keys(model) if k != "image")
+    keep = ("image",) + inputs + tuple(k for k in C.infer_keys(post) if k not in inputs)
     pre = label_free_transforms(cfg["Eval"]["dataset"]["transforms"], keep) if cfg.get("Eval") else []
     post_cfg = dict(cfg.get("PostProcess") or {})
     post_cfg.pop("character_dict_path", None)
-    if hasattr(post, "character"):
+    if isinstance(post, C.CharacterDecoder):
         post_cfg["character_dict"] = [c for c in post.character[1:]]
         post_cfg["use_space_char"] = bool(cfg["Global"].get("use_space_char", False))
-    if hasattr(post, "export_config"):  # what else the decoder needs, e.g. its codec
+    if isinstance(post, C.ExportsItsConfig):  # what else the decoder needs, e.g. its codec
         post_cfg.update(post.export_config())
     return {"Global": {"model_type": arch.get("model_type"), "algorithm": arch.get("algorithm")},
             "PreProcess": {"transform_ops": pre}, "PostProcess": post_cfg}
@@ -136,7 +137,7 @@ def export(cfg: dict, model: paddle.nn.Layer, post) -> str:
     out_dir = g.get("save_inference_dir") or "./inference/"
     transforms = cfg["Eval"]["dataset"]["transforms"] if cfg.get("Eval") else cfg["Train"]["dataset"]["transforms"]
     model.eval()
-    if hasattr(model, "input_spec_from_transforms"):
+    if isinstance(model, C.SignatureFromTransforms):
         spec = model.input_spec_from_transforms(transforms)
     else:
         image_shape = find_transform_arg(transforms, "RecResizeImg", "image_shape")

@@ -15,6 +15,7 @@ from typing import Any, Callable
 import paddle
 
 from ppocr.utils.checkpoint import rng_state, save_checkpoint
+from ppocr.engine import contracts as C
 from ppocr.engine.trainer import HookBase
 from ppocr.registry import HOOKS
 from ppocr.utils.errors import ConfigError
@@ -58,9 +59,8 @@ class Checkpointer:
         (e.g. a model directory plus ``prefix.pdopt``) writes its own layout, atomically."""
         prefix = os.path.join(self.save_dir, name)
         layer = self.model._layers if isinstance(self.model, paddle.DataParallel) else self.model
-        saver = getattr(layer, "save_checkpoint", None)
-        if saver is not None:
-            saver(prefix, self.optimizer, self.states(trainer, epoch_done))
+        if isinstance(layer, C.SavesOwnCheckpoints):
+            layer.save_checkpoint(prefix, self.optimizer, self.states(trainer, epoch_done))
         else:
             save_checkpoint(prefix, self.model, self.optimizer, self.states(trainer, epoch_done))
         for suffix, obj in self.side_files.items():

@@ -20,7 +20,8 @@ from ppocr.data.imaug import build_transforms
 from ppocr.engine import hooks as H
 from ppocr.engine.checkpoint import load_trained_weights, resume, resume_source
 from ppocr.engine.env import import_custom_modules, init_distributed, seed_everything, setup_device
-from ppocr.engine.evaluator import evaluate_model, infer_keys, label_free_transforms, list_images
+from ppocr.engine import contracts as C
+from ppocr.engine.evaluator import evaluate_model, label_free_transforms, list_images
 from ppocr.engine.export import export as export_model
 from ppocr.engine.task import task_for
 from ppocr.engine.trainer import Trainer
@@ -133,7 +134,7 @@ def _train_metric(cfg: dict, post):
 
     def compute(preds, batch):
         metric.reset()
-        metric(post(preds, *[batch[k] for k in getattr(post, "eval_keys", ("label",))]), batch)
+        metric(post(preds, *[batch[k] for k in C.eval_keys(post)]), batch)
         return metric.get_metric()
 
     return compute
@@ -175,7 +176,7 @@ def train(cfg: dict) -> dict[str, Any]:
     if valid_loader is not None:
         task.bind_loader(valid_loader, core, "Eval")
     loss_fn = build_loss(cfg["Loss"], g)
-    if getattr(model, "aux_head", None) is not None and not getattr(loss_fn, "takes_aux", False):
+    if getattr(model, "aux_head", None) is not None and not C.takes(loss_fn, "aux"):  # BaseModel's AuxHead
         raise ConfigError(f"Architecture.AuxHead needs a loss that adds the auxiliary head's loss (CTCLoss with "
                           f"aux_weight); Loss.name {cfg['Loss'].get('name')!r} does not: remove AuxHead or "
                           f"use CTCLoss")
@@ -209,7 +210,7 @@ def train(cfg: dict) -> dict[str, Any]:
     trainer = Trainer(train_model, loss_fn, optimizer, train_loader, epoch_num=epoch_num,
                       hooks=first + _build_hooks(cfg, ctx) + last, set_epoch=set_epoch,
                       accumulation_steps=accum, amp=amp,
-                      max_steps=g.get("max_steps"), input_keys=getattr(model, "input_keys", ("image",)))
+                      max_steps=g.get("max_steps"), input_keys=C.input_keys(model))
     if states is not None:
         st = trainer.state
         st.epoch = int(states.get("epoch", 0)) + 1
@@ -250,7 +251,7 @@ def evaluate(cfg: dict) -> dict[str, Any]:
     task.bind_loader(loader, core, "Eval")
     metric = build_metric(cfg["Metric"], g)
     result = evaluate_model(model, loader, post, metric)
-    if hasattr(metric, "write_report"):  # a metric with a full report (LineReportMetric) writes it beside the weights
+    if isinstance(metric, C.WritesReport):  # a full report (LineReportMetric) goes beside the weights
         metric.write_report(strip_suffix(source) + ".eval_report.json")
     logger.info("metric eval ***************")
     for k, v in result.items():
@@ -271,7 +272,7 @@ def infer(cfg: dict) -> list[dict[str, Any]]:
     model, post = core["model"], core["postprocess"]
     load_trained_weights(g, model, "infer")
     model.eval()
-    extra = infer_keys(post)
+    extra = C.infer_keys(post)
     ops = build_transforms(label_free_transforms(cfg["Eval"]["dataset"]["transforms"], ("image",) + extra), g,
                            "Eval.dataset.transforms")
     for path in list_images(g.get("infer_img")):

@@ -8,7 +8,7 @@ asks :func:`task_for` which task a config belongs to and never names one itself.
 Which task: the registered task whose ``owns(Architecture section)`` is true (VGSL owns
 ``VGSLModel``, KIE ``model_type: kie``), else :class:`GenericTask` (PaddleOCR's det, rec and cls).
 
-The model and post-processor sides of the contract are :class:`Model` and :class:`PostProcessor`.
+The model and post-processor sides of the contract are in :mod:`ppocr.engine.contracts`.
 
 Example:
     >>> task = task_for(cfg)
@@ -18,8 +18,9 @@ Example:
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
+from ppocr.engine import contracts as C
 from ppocr.engine.results import RESULT_WRITERS
 from ppocr.engine.workflow_hooks import workflow_hooks
 from ppocr.modeling import build_model
@@ -28,33 +29,6 @@ from ppocr.registry import TASKS
 from ppocr.utils.errors import ConfigError
 
 logger = logging.getLogger(__name__)
-
-
-@runtime_checkable
-class Model(Protocol):
-    """What the engine uses of a model (``ppocr.modeling.architectures``).
-
-    ``model(batch)`` takes the whole batch dict and picks its ``input_keys``; in training mode it may
-    return a dict of outputs for the loss, in eval mode what the post-processor decodes.
-    """
-
-    #: batch keys the model reads (``("image",)`` for det/rec), in the order export feeds them
-    input_keys: tuple[str, ...] | list[str]
-
-    def __call__(self, batch: dict) -> Any: ...
-
-
-@runtime_checkable
-class PostProcessor(Protocol):
-    """What the engine uses of a post-processor (``ppocr.postprocess``).
-
-    ``post(preds, *[batch[k] for k in eval_keys])`` returns per-sample results; ``infer_keys`` are the
-    batch keys it needs at inference (e.g. ``shape_list`` for DB).
-    """
-
-    eval_keys: tuple[str, ...]
-
-    def __call__(self, preds: Any, *args: Any) -> Any: ...
 
 
 class Task(Protocol):
@@ -96,8 +70,7 @@ class Task(Protocol):
 
 
 def _character_count(post) -> int | None:
-    chars = getattr(post, "character", None)  # CTC-style decoders publish their character list
-    return None if chars is None else len(chars)
+    return len(post.character) if isinstance(post, C.CharacterDecoder) else None
 
 
 class GenericTask:
@@ -116,6 +89,7 @@ class GenericTask:
         post = build_post_process(cfg["PostProcess"], g) if cfg.get("PostProcess") else None
         num_classes = _character_count(post)
         model = build_model(cfg["Architecture"], g, num_classes=num_classes)
+        check_model(model, cfg["Architecture"])
         return {"postprocess": post, "model": model, "num_classes": num_classes, "side_files": {}}
 
     def run_instead(self, cfg: dict) -> dict[str, Any] | None:
@@ -123,11 +97,11 @@ class GenericTask:
 
     def bind_loader(self, loader, core: dict[str, Any], section: str) -> None:
         post = core["postprocess"]
-        want = getattr(post, "character", None)
-        if want is None:
+        if not isinstance(post, C.CharacterDecoder):
             return
+        want = post.character
         for op in getattr(getattr(loader.dataset, "ops", None), "ops", []):
-            chars = getattr(op, "character", None)  # label encoders publish theirs the same way
+            chars = op.character if isinstance(op, C.CharacterDecoder) else None  # encoders publish theirs too
             if chars is not None and list(chars) != list(want):
                 raise ConfigError(f"{section}: {type(op).__name__} has {len(chars)} classes but PostProcess has "
                                   f"{len(want)}; set character_dict_path/use_space_char in Global only "
@@ -145,6 +119,13 @@ class GenericTask:
             raise ConfigError(f"inference on single images supports model_type {sorted(RESULT_WRITERS)}, got "
                               f"{model_type!r}")
         return RESULT_WRITERS[model_type](cfg["Global"].get("save_res_path"))
+
+
+def check_model(model, arch_cfg: dict) -> None:
+    """Raise ConfigError when a built model does not meet :class:`ppocr.engine.contracts.Model`."""
+    if not isinstance(model, C.Model):
+        raise ConfigError(f"Architecture {arch_cfg.get('name') or 'BaseModel'}: the built {type(model).__name__} has "
+                          "no input_keys (the batch keys it reads, e.g. ['image']); see ppocr/engine/contracts.py")
 
 
 def task_for(cfg: dict) -> Task:

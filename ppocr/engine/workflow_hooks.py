@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import paddle
 
+from ppocr.engine import contracts as C
 from ppocr.engine.trainer import HookBase
 from ppocr.metrics.line_report import align, char_errors, word_errors
 from ppocr.registry import HOOKS, nearest
@@ -59,7 +60,7 @@ class FreezeBackboneHook(HookBase):
 
     def before_train(self):
         model = _unwrap(self.trainer.model)
-        if not hasattr(model, "backbone_parameters"):
+        if not isinstance(model, C.HasBackbone):
             raise ConfigError(f"Global.freeze_backbone needs a model with backbone_parameters() (VGSL spec models), "
                               f"got {type(model).__name__}")
         if self.trainer.state.samples_seen >= self.samples:
@@ -137,7 +138,7 @@ class PerfectSampleDelayHook(HookBase):
 
     def before_train(self):
         loss_fn = self.trainer.loss_fn
-        if not getattr(loss_fn, "takes_sample_weight", False):
+        if not C.takes(loss_fn, "sample_weight"):
             raise ConfigError(f"Global.perfect_sample_delay needs a loss that takes per-sample weights (CTCLoss), got "
                               f"{type(loss_fn).__name__}")
         self.trainer.add_sample_weighter(self.weights)

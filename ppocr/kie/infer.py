@@ -25,7 +25,8 @@ import paddle
 
 from ppocr.data.imaug import build_transforms
 from ppocr.engine.checkpoint import load_trained_weights
-from ppocr.engine.evaluator import infer_keys, label_free_transforms
+from ppocr.engine import contracts as C
+from ppocr.engine.evaluator import label_free_transforms
 from ppocr.engine.program import build_core, prepare_run
 from ppocr.kie.pipeline import KIEStage, OCREngine, iter_pages, run_pages, text_system_engine
 from ppocr.utils.errors import ConfigError
@@ -40,14 +41,14 @@ def build_stage(cfg: dict) -> KIEStage:
     model, post = core["model"], core["postprocess"]
     if cfg["Architecture"].get("model_type") != "kie" or post is None:
         raise ConfigError("the KIE infer tools need a KIE config (Architecture.model_type: kie, a PostProcess)")
-    if not hasattr(model, "input_spec_from_transforms"):
+    if not isinstance(model, C.SignatureFromTransforms):
         raise ConfigError(f"{type(model).__name__} cannot run here: run the infer tools with the non-distillation "
                           "config and the checkpoint (it holds the student)")
     load_trained_weights(g, model, "infer")
     model.eval()
     if not cfg.get("Eval"):
         raise ConfigError("the KIE infer tools take the pre-processing from the Eval section; add it")
-    keep = tuple(model.input_keys) + tuple(k for k in infer_keys(post) if k not in model.input_keys)
+    keep = tuple(model.input_keys) + tuple(k for k in C.infer_keys(post) if k not in model.input_keys)
     ops = build_transforms(label_free_transforms(cfg["Eval"]["dataset"]["transforms"], keep), g,
                            "Eval.dataset.transforms")
 

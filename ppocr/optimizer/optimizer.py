@@ -14,6 +14,7 @@ from paddle.optimizer.lr import LRScheduler
 
 from ppocr.optimizer._checks import check_bool, check_number
 from ppocr.registry import OPTIMIZERS
+from ppocr.optimizer.regularizer import L2
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +94,6 @@ class AdamW:
         Raises:
             ValueError: not an L2 regularizer (AdamW's decoupled decay has no L1 form).
         """
-        from ppocr.optimizer.regularizer import L2
-
         if not isinstance(reg, L2):
             raise ValueError(f"AdamW's decoupled decay can only come from an L2 regularizer, got "
                              f"{type(reg).__name__}; use {{name: L2, factor: ...}} or AdamW's weight_decay")

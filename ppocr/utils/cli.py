@@ -7,6 +7,7 @@ import sys
 from typing import Callable
 
 from ppocr.utils.errors import CheckpointError, ConfigError, DataError
+from ppocr.utils.config import get_config
 
 EXIT_USAGE = 2
 
@@ -45,7 +46,6 @@ def _fail(msg: str) -> None:
 
 def run_config_tool(entry: Callable[[dict], object], description: str, argv: list[str] | None = None) -> int:
     """Parse ``-c``/``-o``, load the config and call ``entry(cfg)``; returns the exit code."""
-    from ppocr.utils.config import get_config
 
     args = config_parser(description).parse_args(argv)
     return run(lambda: entry(get_config(args.config, args.opt)))

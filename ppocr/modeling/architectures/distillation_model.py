@@ -41,6 +41,7 @@ import paddle.nn as nn
 from ppocr.registry import ARCHITECTURES, nearest
 from ppocr.utils.checkpoint import load_pretrained, save_checkpoint, strip_suffix
 from ppocr.utils.errors import CheckpointError, ConfigError
+from ppocr.modeling.architectures.base_model import build_model
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +84,6 @@ class DistillationModel(nn.Layer):
     def from_config(cls, arch_cfg: dict, global_cfg: dict | None = None,
                     num_classes: int | None = None) -> "DistillationModel":
         """Build every model of ``arch_cfg['Models']`` with ``build_model`` (see the module docstring)."""
-        from ppocr.modeling.architectures.base_model import build_model
-
         unknown = [k for k in arch_cfg if k not in ARCH_KEYS]
         if unknown:
             raise ConfigError(f"Architecture (DistillationModel) has no key {unknown[0]!r}; "

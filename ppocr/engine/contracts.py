@@ -1,0 +1,116 @@
+"""What the engine expects of models, post-processors, losses and metrics, written down as protocols.
+
+Required parts are attributes every component has (a model's ``input_keys``). Optional
+capabilities are small protocols: the engine asks ``isinstance(model, OwnCheckpoints)`` rather than
+probing for method names, and the accessors below give the documented default when a component
+leaves an optional attribute out. Out-of-tree components (``Global.custom_imports``) implement the
+same protocols.
+"""
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+
+@runtime_checkable
+class Model(Protocol):
+    """``model(batch)`` takes the whole batch dict and reads its ``input_keys``; in training mode it may
+    return a dict for the loss, in eval mode what the post-processor decodes."""
+
+    #: batch keys the model reads, in the order an exported model takes them (det/rec: ``["image"]``)
+    input_keys: list[str]
+
+    def __call__(self, batch: dict) -> Any: ...
+
+
+@runtime_checkable
+class PostProcessor(Protocol):
+    """``post(preds, *[batch[k] for k in eval_keys])`` returns per-sample results.
+
+    Optional class attributes: ``eval_keys`` (batch keys for evaluation, default ``("label",)``) and
+    ``infer_keys`` (batch keys needed at inference, e.g. DB's ``("shape_list",)``, default ``()``).
+    """
+
+    def __call__(self, preds: Any, *args: Any) -> Any: ...
+
+
+@runtime_checkable
+class CharacterDecoder(Protocol):
+    """A decoder over a character list (CTC): its length is the model's output size, and export
+    writes it into ``inference.yml``. Index 0 is the blank."""
+
+    character: list[str]
+
+
+@runtime_checkable
+class ExportsItsConfig(Protocol):
+    """A post-processor that needs more than its config at serving time (VGSL: its codec)."""
+
+    def export_config(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class SavesOwnCheckpoints(Protocol):
+    """A model that writes its own checkpoint layout (KIE: a model directory plus ``prefix.pdopt``)."""
+
+    def save_checkpoint(self, prefix: str, optimizer, states: dict) -> None: ...
+
+    def load_checkpoint(self, prefix: str, optimizer=None) -> dict: ...
+
+
+@runtime_checkable
+class LoadsOwnWeights(Protocol):
+    """A model that reads its own weight files for evaluation, export and inference."""
+
+    def load_weights(self, path: str) -> None: ...
+
+
+@runtime_checkable
+class BuiltFromCheckpoint(Protocol):
+    """A model built from a checkpoint its config names (KIE: ``Architecture.Backbone.checkpoints``)."""
+
+    #: that checkpoint, or None
+    checkpoint_path: str | None
+    #: the config key that names it, for messages
+    checkpoint_option: str
+
+
+@runtime_checkable
+class SignatureFromTransforms(Protocol):
+    """A model whose export signature follows from the Eval transforms (token models: sequence lengths)."""
+
+    def input_spec_from_transforms(self, transforms: list) -> list: ...
+
+
+@runtime_checkable
+class HasBackbone(Protocol):
+    """A model whose lower layers can be frozen (``Global.freeze_backbone``)."""
+
+    def backbone_parameters(self) -> list: ...
+
+
+@runtime_checkable
+class WritesReport(Protocol):
+    """A metric with a full report that evaluation writes beside the weights."""
+
+    def write_report(self, path: str) -> None: ...
+
+
+def eval_keys(post) -> tuple[str, ...]:
+    """The batch keys evaluation passes to ``post`` (default ``("label",)``)."""
+    return tuple(getattr(post, "eval_keys", ("label",)))
+
+
+def infer_keys(post) -> tuple[str, ...]:
+    """The batch keys ``post`` needs at inference (default none)."""
+    return tuple(getattr(post, "infer_keys", ()))
+
+
+def input_keys(model) -> tuple[str, ...]:
+    """The batch keys ``model`` reads (``Model.input_keys``)."""
+    return tuple(model.input_keys)
+
+
+def takes(loss_fn, what: str) -> bool:
+    """Whether a loss declares it handles ``what``: ``"aux"`` (``takes_aux``: adds the auxiliary head's loss)
+    or ``"sample_weight"`` (``takes_sample_weight``: multiplies each sample's loss by ``batch['sample_weight']``)."""
+    return bool(getattr(loss_fn, f"takes_{what}", False))

@@ -1,0 +1,73 @@
+"""The checkpoint layer (ppocr/utils/checkpoint.py) with a fake model: atomic files, torn saves, strict loads."""
+import os
+
+import numpy as np
+import paddle
+import pytest
+
+from ppocr.utils.checkpoint import (load_checkpoint, load_pretrained, save_checkpoint, strip_suffix,
+                                    verify_checkpoint)
+from ppocr.utils.errors import CheckpointError
+
+
+def _model(seed=0, out=2):
+    paddle.seed(seed)
+    return paddle.nn.Sequential(paddle.nn.Linear(3, 4), paddle.nn.Linear(4, out))
+
+
+def _trained(seed=0):
+    model = _model(seed)
+    opt = paddle.optimizer.Adam(learning_rate=0.01, parameters=model.parameters())
+    loss = model(paddle.ones([2, 3])).sum()
+    loss.backward()
+    opt.step()
+    opt.clear_grad()
+    return model, opt
+
+
+def test_round_trip_restores_weights_optimizer_and_states(tmp_path):
+    model, opt = _trained()
+    prefix = str(tmp_path / "latest")
+    save_checkpoint(prefix, model, opt, {"epoch": 3, "global_step": 7, "best_model_dict": {"acc": 0.5}})
+    assert sorted(os.listdir(tmp_path)) == ["latest.pdopt", "latest.pdparams", "latest.states"]  # no temp files
+    other = _model(seed=1)
+    opt2 = paddle.optimizer.Adam(learning_rate=0.01, parameters=other.parameters())
+    states = load_checkpoint(prefix + ".pdparams", other, opt2)  # any of the three names works
+    assert (states["epoch"], states["global_step"], states["best_model_dict"]) == (3, 7, {"acc": 0.5})
+    for a, b in zip(model.parameters(), other.parameters()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    moments = {k: v for k, v in opt.state_dict().items() if "moment1" in k}
+    assert moments and all(np.array_equal(v.numpy(), opt2.state_dict()[k].numpy()) for k, v in moments.items())
+    assert strip_suffix(prefix + ".states") == strip_suffix(prefix + ".pdopt") == prefix
+
+
+def test_a_torn_save_is_detected_and_other_checkpoints_are_named(tmp_path):
+    model, opt = _trained()
+    save_checkpoint(str(tmp_path / "iter_epoch_1"), model, opt, {"epoch": 1})
+    save_checkpoint(str(tmp_path / "latest"), model, opt, {"epoch": 2})
+    changed, _ = _trained(seed=5)
+    paddle.save(changed.state_dict(), str(tmp_path / "latest.pdparams"))  # a newer file beside old states
+    with pytest.raises(CheckpointError, match=r"only partly written.*other checkpoints in that folder: .*iter_epoch_1"):
+        verify_checkpoint(str(tmp_path / "latest"))
+    os.remove(tmp_path / "iter_epoch_1.states")
+    with pytest.raises(CheckpointError, match="iter_epoch_1.states is missing.*Global.pretrained_model"):
+        verify_checkpoint(str(tmp_path / "iter_epoch_1"))
+    (tmp_path / "junk.states").write_bytes(b"not a pickle")
+    (tmp_path / "junk.pdparams").write_bytes(b"x")
+    with pytest.raises(CheckpointError, match="junk.states cannot be read"):
+        verify_checkpoint(str(tmp_path / "junk"))
+    with pytest.raises(CheckpointError, match="not found"):
+        verify_checkpoint(str(tmp_path / "nothing"))
+
+
+def test_resume_needs_the_same_model_and_pretrained_reports_what_differs(tmp_path, caplog):
+    model, opt = _trained()
+    prefix = str(tmp_path / "best")
+    save_checkpoint(prefix, model, opt, {})
+    wider = _model(out=5)
+    with pytest.raises(CheckpointError, match=r"shape mismatch \['1.weight', '1.bias'\].*Global.pretrained_model"):
+        load_checkpoint(prefix, wider, None)
+    report = load_pretrained(prefix, wider)
+    assert report["loaded"] == ["0.weight", "0.bias"] and len(report["mismatched"]) == 2
+    np.testing.assert_array_equal(wider[0].weight.numpy(), model[0].weight.numpy())
+    assert "mismatched" in caplog.text

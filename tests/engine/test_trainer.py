@@ -1,0 +1,151 @@
+"""The training loop itself, with a fake model and loader: hook order, accumulation, stopping, skips, extension points."""
+import numpy as np
+import paddle
+import pytest
+
+from ppocr.engine.trainer import HookBase, Trainer
+from ppocr.utils.errors import ConfigError
+
+
+class Tiny(paddle.nn.Layer):
+    input_keys = ["image"]
+
+    def __init__(self):
+        super().__init__()
+        self.fc = paddle.nn.Linear(3, 1)
+
+    def forward(self, batch):
+        return self.fc(batch["image"])
+
+
+def mse(preds, batch):
+    err = ((preds[:, 0] - batch["target"]) ** 2)
+    if "sample_weight" in batch:
+        err = err * batch["sample_weight"]
+    return {"loss": err.mean()}
+
+
+def batches(n, size=2, seed=0):
+    rng = np.random.default_rng(seed)
+    return [{"image": paddle.to_tensor(rng.random((size, 3), dtype=np.float32)),
+             "target": paddle.to_tensor(rng.random(size, dtype=np.float32))} for _ in range(n)]
+
+
+def trainer(hooks, n=4, epochs=1, loss=mse, **kw):
+    paddle.seed(0)
+    model = Tiny()
+    opt = paddle.optimizer.SGD(learning_rate=0.1, parameters=model.parameters())
+    return Trainer(model, loss, opt, batches(n), epoch_num=epochs, hooks=hooks, **kw)
+
+
+class Recorder(HookBase):
+    def __init__(self):
+        self.calls, self.stepped = [], []
+
+    def before_train(self): self.calls.append("before_train")
+    def before_epoch(self): self.calls.append(f"before_epoch{self.trainer.state.epoch}")
+    def before_step(self): self.calls.append("before_step")
+
+    def after_step(self):
+        self.calls.append("after_step")
+        self.stepped.append(self.trainer.step_info["optimizer_stepped"])
+
+    def after_epoch(self): self.calls.append(f"after_epoch{self.trainer.state.epoch}")
+    def after_train(self): self.calls.append("after_train")
+
+
+def test_hooks_are_called_in_loop_order_and_the_model_learns():
+    rec = Recorder()
+    tr = trainer([rec], n=2, epochs=2)
+    state = tr.train()
+    assert rec.calls == ["before_train", "before_epoch1", "before_step", "after_step", "before_step", "after_step",
+                         "after_epoch1", "before_epoch2", "before_step", "after_step", "before_step", "after_step",
+                         "after_epoch2", "after_train"]
+    assert (state.epoch, state.global_step, state.samples_seen) == (3, 4, 8)
+    losses = [float(mse(tr.model(b), b)["loss"]) for b in batches(2)]
+    fresh = trainer([], n=2)
+    assert sum(losses) < sum(float(mse(fresh.model(b), b)["loss"]) for b in batches(2))
+
+
+def test_accumulation_steps_the_optimizer_every_k_batches():
+    rec = Recorder()
+    tr = trainer([rec], n=4, accumulation_steps=2)
+    tr.train()
+    assert rec.stepped == [False, True, False, True] and tr.state.global_step == 2
+
+
+def test_max_steps_and_request_stop_end_the_loop_but_not_after_train():
+    tr = trainer([Recorder()], n=4, epochs=5, max_steps=3)
+    assert tr.train().global_step == 3 and "max_steps=3" in tr.stop_reason
+
+    class StopAtTwo(HookBase):
+        def after_step(self):
+            if self.trainer.state.global_step == 2:
+                self.trainer.request_stop("enough")
+                self.trainer.request_stop("ignored: the first reason stays")
+
+    rec = Recorder()
+    tr = trainer([StopAtTwo(), rec], n=4)
+    assert tr.train().global_step == 2 and tr.stop_reason == "enough" and rec.calls[-1] == "after_train"
+
+
+def test_after_train_runs_when_a_hook_fails():
+    class Boom(HookBase):
+        def after_step(self):
+            raise RuntimeError("boom")
+
+    rec = Recorder()
+    with pytest.raises(RuntimeError, match="boom"):
+        trainer([rec, Boom()]).train()
+    assert rec.calls[-1] == "after_train"
+
+
+def test_fully_skipped_batches_are_counted_not_stepped():
+    data = batches(3)
+    data[1] = {"skipped": np.array([1, 1])}  # every sample of this batch was dropped by the pipeline
+    paddle.seed(0)
+    model = Tiny()
+    tr = Trainer(model, mse, paddle.optimizer.SGD(0.1, parameters=model.parameters()), data, epoch_num=1,
+                 hooks=[])
+    state = tr.train()
+    assert (state.global_step, state.skipped, state.samples_seen) == (2, 2, 4)
+
+
+def test_sample_weighters_multiply_into_the_batch():
+    seen = []
+
+    def loss(preds, batch):
+        seen.append(batch["sample_weight"].numpy().tolist())
+        return mse(preds, batch)
+
+    class Weigh(HookBase):
+        def __init__(self, w):
+            self.w = w
+
+        def before_train(self):
+            self.trainer.add_sample_weighter(lambda preds, batch: np.array(self.w, np.float32))
+
+    trainer([Weigh([1.0, 0.5]), Weigh([0.0, 2.0])], n=1, loss=loss).train()
+    assert seen == [[0.0, 1.0]]
+
+
+def test_scale_lr_is_an_extension_point_and_part_of_the_state():
+    tr = trainer([])
+    assert tr.scale_lr(0.5) == pytest.approx(0.05) and tr.scale_lr(0.5) == pytest.approx(0.025)
+    assert tr.state.lr_scale == 0.25
+
+
+def test_required_events_are_checked_before_training():
+    class NeedsEval(HookBase):
+        requires = {"eval": "this hook needs validation: add an Eval section"}
+
+    class PublishesEval(HookBase):
+        publishes = ("eval",)
+
+    with pytest.raises(ConfigError, match=r"needs validation: add an Eval section \(NeedsEval reads the 'eval' "
+                                          r"events, which no hook of this run publishes; EvalHook does\)"):
+        trainer([NeedsEval()])
+    trainer([PublishesEval(), NeedsEval()])  # order does not matter for the check
+    tr = trainer([PublishesEval()])
+    tr.storage.put("eval", {"metrics": {"acc": 1.0}}, step=3)
+    assert tr.storage.latest("eval") == (3, {"metrics": {"acc": 1.0}}) and tr.storage.latest("nope") is None
