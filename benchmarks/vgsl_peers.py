@@ -4,7 +4,7 @@
     python3 benchmarks/vgsl_peers.py --train 60 --val 10 --eval 20 --budget 30      # smoke run
     python3 benchmarks/vgsl_peers.py --systems ours --ours_nproc 2 --ours_override Optimizer.lr.learning_rate=0.002
 
-One rendered line set (``ppocr.vgsl.demo_data``, 36 px high PNG + ``.gt.txt``): ``--train`` lines and
+One rendered line set (``ppocr.data.demo.lines``, 36 px high PNG + ``.gt.txt``): ``--train`` lines and
 ``--val`` validation lines in five Hershey faces, ``--eval`` lines only in ``--held_out_face``. Each system trains
 from scratch with the network ``[1,36,0,1 Ct3,3,16 Mp3,3 Lfys48 Lfx96 Lrx96 Lfx256]`` (plus its CTC output layer)
 for ``--budget`` seconds of wall time, one process with ``--threads`` threads (OMP_NUM_THREADS/OMP_THREAD_LIMIT),
@@ -96,7 +96,7 @@ class Lines:
 
 def render_lines(work: str, num_train: int, num_val: int, num_eval: int, seed: int, held_out_face: str) -> Lines:
     """Render train+val (training faces) and eval (held-out face); move the last ``num_val`` train lines to val."""
-    from ppocr.vgsl.demo_data import make_lines_demo
+    from ppocr.data.demo.lines import make_lines_demo
 
     root = fresh_dir(os.path.join(work, "lines"))
     make_lines_demo(root, num_train + num_val, num_eval, seed=seed, held_out_face=held_out_face)
@@ -525,7 +525,7 @@ def format_row(r: Result) -> str:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from ppocr.utils.render import LEGIBLE_FACES
+    from ppocr.data.demo.render import LEGIBLE_FACES
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)

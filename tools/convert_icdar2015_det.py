@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from ppocr.utils.det_label_convert import convert_icdar2015
+from ppocr.data.det_label_convert import convert_icdar2015
 from ppocr.utils.errors import DataError
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import logging
 
-from ppocr.utils.demo_data import make_rec_demo
-from ppocr.utils.det_demo_data import make_det_demo
-from ppocr.kie.demo_data import make_kie_demo
-from ppocr.vgsl.demo_data import make_lines_demo
-from ppocr.utils.render import LEGIBLE_FACES
+from ppocr.data.demo.rec import make_rec_demo
+from ppocr.data.demo.det import make_det_demo
+from ppocr.data.demo.kie import make_kie_demo
+from ppocr.data.demo.lines import make_lines_demo
+from ppocr.data.demo.render import LEGIBLE_FACES
 
 DEFAULTS = {"rec": {"out": "train_data/demo/rec", "train": 3000, "eval": 300, "height": 32},
             "det": {"out": "train_data/demo/det", "train": 200, "eval": 50},

@@ -9,8 +9,9 @@ The registered components stay in PaddleOCR's by-kind folders (``modeling/backbo
 * ``pretrained.py``  finding local pretrained weights (nothing is downloaded);
 * ``checkpoint.py``  PaddleOCR's KIE checkpoint directories (``prefix/`` + ``prefix.pdopt``);
 * ``labels.py``, ``convert.py``  XFUND/FUNSD label files and converters;
-* ``demo_data.py``   the synthetic demo forms;
-* ``infer.py``, ``pipeline.py``, ``visualize.py``  SER/RE inference over pages (with or without OCR).
+* ``infer.py``, ``pipeline.py``, ``visualize.py``  SER/RE inference over pages (with or without OCR),
+  with the training-time models;
+* ``predictor.py``   serving the exported models (``ppstructure/kie/`` scripts).
 
 Nothing here is imported by ``import ppocr`` except the task; paddlenlp is imported where it is used.
 """

@@ -6,8 +6,8 @@ import os
 import numpy as np
 
 from ppocr.utils.config import get_config
-from ppocr.utils.demo_data import write_rec_split
-from ppocr.utils.det_demo_data import make_det_demo
+from ppocr.data.demo.rec import write_rec_split
+from ppocr.data.demo.det import make_det_demo
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SMOKE_REC = os.path.join(REPO_ROOT, "configs", "_smoke", "rec_smoke.yml")

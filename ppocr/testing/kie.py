@@ -10,7 +10,7 @@ import numpy as np
 
 from ppocr.data.imaug import build_transforms
 from ppocr.data.imaug.vqa.kie_token_chunk import plan_windows
-from ppocr.kie.demo_data import make_kie_demo
+from ppocr.data.demo.kie import make_kie_demo
 from ppocr.kie.starter import make_starter
 from ppocr.utils.config import get_config
 

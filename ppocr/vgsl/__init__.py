@@ -9,9 +9,9 @@ VGSL does lives here:
 * ``codec.py``       the codec (characters <-> labels, normalisation, recoding, bidi);
 * ``run_codec.py``   which codec a run uses and binding it to the datasets;
 * ``model_file.py``  converted model files (``model.pdparams`` + ``model.json``, float or int8);
+* ``page_xml.py``    ALTO and PAGE XML files (lines, polygons, baselines, text), which the XML line dataset reads;
 * ``finetune.py``    ``Global.continue_from`` with ``resize`` / ``append_index``;
-* ``convert.py``     ``Global.stop_training`` (with ``convert_to_int``);
-* ``demo_data.py``   the demo line set.
+* ``convert.py``     ``Global.stop_training`` (with ``convert_to_int``).
 
 ``import ppocr`` imports only the task; the other modules are leaves that import nothing above
 ``ppocr.utils`` except where they run a workflow (``finetune``, ``convert``, ``task``).

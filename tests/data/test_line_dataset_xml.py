@@ -3,7 +3,8 @@ import cv2
 import numpy as np
 import pytest
 
-from ppocr.data.vgsl_xml_dataset import XML_PARSER, XMLLineDataSet, baseline_polygon, cut_line, parse_page_file
+from ppocr.data.vgsl_xml_dataset import XMLLineDataSet, baseline_polygon, cut_line
+from ppocr.vgsl.page_xml import XML_PARSER, parse_page_file
 from ppocr.utils.errors import DataError, SampleError
 
 H, W = 100, 200

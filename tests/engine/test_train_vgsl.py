@@ -13,7 +13,7 @@ from ppocr.testing import REPO_ROOT
 from ppocr.vgsl.codec import Codec
 from ppocr.utils.config import get_config
 from ppocr.utils.errors import DataError
-from ppocr.utils.render import render_line
+from ppocr.data.demo.render import render_line
 
 SMOKE = os.path.join(REPO_ROOT, "configs", "_smoke", "vgsl_smoke.yml")
 TRAIN = ["abc def", "cab fed", "bad cafe", "face bead"]

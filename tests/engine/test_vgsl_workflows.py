@@ -23,7 +23,7 @@ from ppocr.testing import REPO_ROOT
 from ppocr.vgsl.codec import Codec
 from ppocr.utils.config import get_config
 from ppocr.utils.errors import ConfigError
-from ppocr.utils.render import render_line
+from ppocr.data.demo.render import render_line
 
 SMOKE = os.path.join(REPO_ROOT, "configs", "_smoke", "vgsl_smoke.yml")
 SPEC = "[1,24,0,1 Ct3,3,8 Mp2,2 Lfys16 Lbx16 O1c#]"

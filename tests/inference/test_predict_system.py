@@ -34,7 +34,7 @@ from ppocr.testing import REPO_ROOT
 from ppocr.testing.boxes import assert_same_boxes
 from ppocr.utils.errors import ConfigError
 from ppocr.utils.geometry import order_corners
-from ppocr.utils.render import render_line
+from ppocr.data.demo.render import render_line
 
 WORDS = ["north", "river", "73", "glass", "pak", "mind", "zebra"]  # in reading order on the page
 RENDER = dict(font="simplex", height=32, max_angle=0.0, max_shear=0.0, margin=(2, 4), blur_prob=0.0, max_noise=2.0)

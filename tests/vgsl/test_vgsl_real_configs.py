@@ -16,7 +16,7 @@ from ppocr.data.loader import build_dataloader
 from ppocr.engine.task import task_for
 from ppocr.testing import REPO_ROOT
 from ppocr.utils.config import get_config
-from ppocr.utils.render import render_line
+from ppocr.data.demo.render import render_line
 
 FRAKTUR = os.path.join(REPO_ROOT, "configs", "vgsl", "vgsl_fraktur.yml")
 CREMMA = os.path.join(REPO_ROOT, "configs", "vgsl", "vgsl_cremma_alto.yml")

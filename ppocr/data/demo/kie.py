@@ -1,4 +1,4 @@
-"""Synthetic forms for KIE demos and tests, drawn with :mod:`ppocr.utils.render`.
+"""Synthetic forms for KIE demos and tests, drawn with :mod:`ppocr.data.demo.render`.
 
 Each page has a title (``header``), optional section titles (``header``), rows of
 ``question: answer`` fields (linked pairs; some answers sit under their question, some
@@ -14,7 +14,7 @@ Images are greyscale PNGs quantised to 32 levels on a smooth background (about 2
 (Hershey fonts). Train and eval use independent random streams of the same distribution.
 
 Example:
-    >>> from ppocr.kie.demo_data import make_kie_demo
+    >>> from ppocr.data.demo.kie import make_kie_demo
     >>> stats = make_kie_demo("train_data/demo/kie", num_train=200, num_eval=40, seed=0)
 """
 from __future__ import annotations
@@ -25,8 +25,8 @@ import os
 
 import numpy as np
 
-from ppocr.utils.demo_data import encode_demo_png
-from ppocr.utils.render import WORDS, composite, draw_text_mask, make_background, pseudo_word, random_font
+from ppocr.data.demo.rec import encode_demo_png
+from ppocr.data.demo.render import WORDS, composite, draw_text_mask, make_background, pseudo_word, random_font
 
 logger = logging.getLogger(__name__)
 

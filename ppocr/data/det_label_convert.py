@@ -10,7 +10,7 @@ ICDAR 2015 ships one ``gt_img_<N>.txt`` per image ``img_<N>.jpg``, one word per 
 output has one line per image: ``<image path><TAB><JSON list of regions>``.
 
 Example:
-    >>> from ppocr.utils.det_label_convert import convert_icdar2015
+    >>> from ppocr.data.det_label_convert import convert_icdar2015
     >>> stats = convert_icdar2015("ch4_training_localization_transcription_gt", "ch4_training_images",
     ...                           "train_label.txt")
 """

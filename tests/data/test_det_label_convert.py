@@ -7,7 +7,7 @@ import pytest
 
 from ppocr.data.imaug.det_label_ops import DetLabelEncode
 from ppocr.testing import REPO_ROOT
-from ppocr.utils.det_label_convert import convert_icdar2015, parse_icdar2015_gt
+from ppocr.data.det_label_convert import convert_icdar2015, parse_icdar2015_gt
 from ppocr.utils.errors import DataError
 
 # the first lines of an ICDAR 2015 file: BOM, CRLF, a comma inside a transcription, ###

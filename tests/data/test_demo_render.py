@@ -5,8 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from ppocr.utils.demo_data import make_rec_demo
-from ppocr.utils.render import (LEGIBLE_FACES, HersheyFont, random_label, random_word, render_line)
+from ppocr.data.demo.rec import make_rec_demo
+from ppocr.data.demo.render import (LEGIBLE_FACES, HersheyFont, random_label, random_word, render_line)
 
 
 def test_same_seed_same_pixels():

@@ -1,4 +1,4 @@
-"""Writes the bundled text-line demo set (``train_data/demo/lines``) with :mod:`ppocr.utils.render`.
+"""Writes the bundled text-line demo set (``train_data/demo/lines``) with :mod:`ppocr.data.demo.render`.
 
 Layout, tesstrain's and kraken's "path" format (what ``LineDataSet`` reads)::
 
@@ -15,7 +15,7 @@ lines without that face and the eval lines only with it, for benchmarks of gener
 an unseen typeface.
 
 Example:
-    >>> from ppocr.vgsl.demo_data import make_lines_demo
+    >>> from ppocr.data.demo.lines import make_lines_demo
     >>> stats = make_lines_demo("train_data/demo/lines", num_train=2000, num_eval=150, seed=0)
 """
 from __future__ import annotations
@@ -26,8 +26,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ppocr.utils.demo_data import DEMO_RENDER_KWARGS, encode_demo_png
-from ppocr.utils.render import LEGIBLE_FACES, WORDS, pseudo_word, random_font, render_line
+from ppocr.data.demo.rec import DEMO_RENDER_KWARGS, encode_demo_png
+from ppocr.data.demo.render import LEGIBLE_FACES, WORDS, pseudo_word, random_font, render_line
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def make_lines_demo(out_dir: str, num_train: int = 2000, num_eval: int = 150, se
         num_eval: evaluation lines.
         seed: seed of both splits' independent random streams.
         height: image height in pixels.
-        held_out_face: a face of :data:`~ppocr.utils.render.LEGIBLE_FACES` used only for eval.
+        held_out_face: a face of :data:`~ppocr.data.demo.render.LEGIBLE_FACES` used only for eval.
         min_len: shortest line in characters.
         max_len: longest line in characters.
 

@@ -1,4 +1,4 @@
-"""Writes the bundled recognition demo set (``train_data/demo/rec``) with :mod:`ppocr.utils.render`.
+"""Writes the bundled recognition demo set (``train_data/demo/rec``) with :mod:`ppocr.data.demo.render`.
 
 Layout, in PaddleOCR's recognition label format (``relative/path<TAB>text``, paths relative
 to the folder holding the label files, which configs use as ``data_dir``)::
@@ -13,7 +13,7 @@ independent random streams. Images are stored as 8-bit greyscale PNGs quantised 
 levels to keep the repository small; ``cv2.imread`` loads them as 3-channel BGR as usual.
 
 Example:
-    >>> from ppocr.utils.demo_data import make_rec_demo
+    >>> from ppocr.data.demo.rec import make_rec_demo
     >>> stats = make_rec_demo("train_data/demo/rec", num_train=3000, num_eval=300, seed=0)
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ import os
 import cv2
 import numpy as np
 
-from ppocr.utils.render import random_label, render_line
+from ppocr.data.demo.render import random_label, render_line
 
 logger = logging.getLogger(__name__)
 

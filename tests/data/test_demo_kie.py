@@ -4,7 +4,7 @@ import os
 
 import cv2
 
-from ppocr.kie.demo_data import make_kie_demo
+from ppocr.data.demo.kie import make_kie_demo
 
 
 def _read(path):

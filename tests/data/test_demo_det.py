@@ -10,7 +10,7 @@ from shapely.geometry import Polygon
 
 from ppocr.data.imaug.det_label_ops import DetLabelEncode
 from ppocr.testing import REPO_ROOT, make_det_data
-from ppocr.utils.det_demo_data import make_det_demo, render_det_page
+from ppocr.data.demo.det import make_det_demo, render_det_page
 
 
 def _files(root):

@@ -1,7 +1,7 @@
 """Synthetic "document page" images with word-level polygons, for text-detection demos and tests.
 
-Each page is a light paper-like background (:func:`ppocr.utils.render.make_background`) with
-lines of words drawn by :func:`ppocr.utils.render.draw_text_mask` at 16-40 px, a few words
+Each page is a light paper-like background (:func:`ppocr.data.demo.render.make_background`) with
+lines of words drawn by :func:`ppocr.data.demo.render.draw_text_mask` at 16-40 px, a few words
 slightly rotated, optional fine print labelled ``###`` (do not care), and non-text
 distractors (rules, boxes, filled "picture" blocks, specks). Every word's polygon is its ink
 quad (clockwise from top-left) moved to the page. Output is deterministic for a seed.
@@ -19,7 +19,7 @@ JPEG at quality 85 was twice the size on these text-dense pages); ``cv2.imread``
 ``DecodeImage`` load them as 3-channel BGR.
 
 Example:
-    >>> from ppocr.utils.det_demo_data import make_det_demo
+    >>> from ppocr.data.demo.det import make_det_demo
     >>> stats = make_det_demo("train_data/demo/det", num_train=200, num_eval=50, seed=0)
 """
 from __future__ import annotations
@@ -32,8 +32,8 @@ import os
 import cv2
 import numpy as np
 
-from ppocr.utils.demo_data import encode_demo_png
-from ppocr.utils.render import (HersheyFont, composite, draw_text_mask, make_background, random_font,
+from ppocr.data.demo.rec import encode_demo_png
+from ppocr.data.demo.render import (HersheyFont, composite, draw_text_mask, make_background, random_font,
                                 random_label)
 
 logger = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ The building blocks are public so page-level renderers can reuse them:
 
 Example:
     >>> import numpy as np
-    >>> from ppocr.utils.render import render_line, random_label
+    >>> from ppocr.data.demo.render import render_line, random_label
     >>> rng = np.random.default_rng(0)
     >>> img, quad = render_line(random_label(rng), rng, height=32, return_quad=True)
     >>> img.shape[0], img.dtype.name, quad.shape
