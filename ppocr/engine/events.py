@@ -17,18 +17,23 @@ from typing import Any
 
 
 class EventStorage:
-    """The latest value of each named event, with the step it was put at."""
+    """Every value put under each event name, with the step it was put at."""
 
     def __init__(self):
-        self._latest: dict[str, tuple[int, Any]] = {}
+        self._events: dict[str, list[tuple[int, Any]]] = {}
 
     def put(self, name: str, value: Any, step: int) -> None:
         """Publish ``value`` as event ``name`` at optimizer step ``step``."""
-        self._latest[name] = (int(step), value)
+        self._events.setdefault(name, []).append((int(step), value))
 
     def latest(self, name: str) -> tuple[int, Any] | None:
         """``(step, value)`` last put under ``name``, or None."""
-        return self._latest.get(name)
+        events = self._events.get(name)
+        return events[-1] if events else None
+
+    def history(self, name: str) -> list[tuple[int, Any]]:
+        """All ``(step, value)`` put under ``name``, oldest first."""
+        return list(self._events.get(name, ()))
 
     def names(self) -> list[str]:
-        return sorted(self._latest)
+        return sorted(self._events)

@@ -87,6 +87,8 @@ class LRSchedulerHook(HookBase):
 class LoggerHook(HookBase):
     """Logs PaddleOCR's training line every ``print_batch_step`` optimizer steps (rank 0)."""
 
+    publishes = ("train",)
+
     def __init__(self, print_batch_step: int = 10, log_smooth_window: int = 20, steps_per_epoch: int = 1,
                  train_metric: Callable | None = None):
         self.every = max(1, int(print_batch_step))
@@ -125,11 +127,14 @@ class LoggerHook(HookBase):
             return
         now = time.perf_counter()
         wall = now - self.t_last
-        parts = [f"epoch: [{st.epoch}/{self.trainer.epoch_num}]", f"global_step: {st.global_step}",
-                 f"lr: {self.trainer.optimizer.get_lr():.6f}"]
+        record = {"epoch": st.epoch, "lr": self.trainer.optimizer.get_lr()}
         if self.train_metric is not None:
-            parts += [f"{k}: {v:.6f}" for k, v in self.train_metric(self.trainer.preds, self.trainer.batch).items()]
-        parts += [f"{k}: {sum(q) / len(q):.6f}" for k, q in self.losses.items()]
+            record.update(self.train_metric(self.trainer.preds, self.trainer.batch))
+        record.update({k: sum(q) / len(q) for k, q in self.losses.items()})
+        self.trainer.storage.put("train", record, st.global_step)
+        parts = [f"epoch: [{st.epoch}/{self.trainer.epoch_num}]", f"global_step: {st.global_step}",
+                 f"lr: {record['lr']:.6f}"]
+        parts += [f"{k}: {v:.6f}" for k, v in record.items() if k not in ("epoch", "lr")]
         done = st.global_step - self.step_start
         total = (self.trainer.epoch_num - st.epoch + 1) * self.steps_per_epoch - st.step_in_epoch + st.global_step
         if self.trainer.max_steps:

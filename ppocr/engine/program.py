@@ -155,7 +155,13 @@ def _fresh_names(fn):
 
 @_fresh_names
 def train(cfg: dict) -> dict[str, Any]:
-    """Train from a resolved config; returns ``{'best': ..., 'global_step': ..., 'last_eval': ...}``."""
+    """Train from a resolved config.
+
+    Returns:
+        ``{'best', 'global_step', 'epoch', 'skipped', 'train_seconds', 'last_eval', 'history', 'save_dir'}``;
+        ``history`` holds ``'train'`` (per logged step: epoch, lr, train metric, smoothed losses) and
+        ``'eval'`` (per evaluation: the metrics) as ``(step, dict)`` lists, rank 0's view.
+    """
     g, device = prepare_run(cfg, "train.log")
     task = task_for(cfg)
     instead = task.run_instead(cfg)  # e.g. Tesseract's --stop_training: a conversion, no training
@@ -232,7 +238,10 @@ def train(cfg: dict) -> dict[str, Any]:
     last_eval = trainer.storage.latest("eval")
     result = {"best": dict(state.best), "global_step": state.global_step, "epoch": state.epoch,
               "skipped": state.skipped, "train_seconds": time.perf_counter() - t0,
-              "last_eval": last_eval[1]["metrics"] if last_eval else None, "save_dir": save_dir}
+              "last_eval": last_eval[1]["metrics"] if last_eval else None,
+              "history": {"train": trainer.storage.history("train"),
+                          "eval": [(step, ev["metrics"]) for step, ev in trainer.storage.history("eval")]},
+              "save_dir": save_dir}
     logger.info("training done in %.1f s: global_step %d, best %s", result["train_seconds"], state.global_step,
                 state.best)
     return result

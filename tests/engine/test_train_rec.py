@@ -1,6 +1,5 @@
 """End-to-end recognition pipeline on tiny rendered data: train, resume, evaluate, export, predict."""
 import os
-import re
 import subprocess
 import sys
 
@@ -79,16 +78,18 @@ def test_model_learns(data_dir, tmp_path):
     save = str(tmp_path / "learn")
     key = "learn"
     train_file = os.path.join(data_dir, "rec_gt_train.txt")
-    train(rec_config(data_dir, save, ["Global.epoch_num=25", "Train.loader.batch_size_per_card=4",
-                                      "Architecture.Neck.encoder_type=reshape", f"Eval.dataset.label_file_list=[{train_file}]",
-                                      "Global.eval_batch_step=[0, 10]", HOOKS_WITH.format(key)]))
+    r = train(rec_config(data_dir, save, ["Global.epoch_num=25", "Train.loader.batch_size_per_card=4",
+                                          "Architecture.Neck.encoder_type=reshape",
+                                          f"Eval.dataset.label_file_list=[{train_file}]",
+                                          "Global.eval_batch_step=[0, 10]", HOOKS_WITH.format(key)]))
     losses = [l for _, l in RECORDED[key]]
     assert np.mean(losses[-5:]) < 0.2 * np.mean(losses[:3]), losses
     # the metric of the logged training batch (cal_metric_during_train); eval-mode metrics of a 50-step
     # run mostly measure how far BatchNorm's running statistics lag the fast-moving weights
-    log = open(os.path.join(save, "train.log")).read()
-    accs = [float(a) for a in re.findall(r"global_step: \d+, lr: [0-9.]+, acc: ([0-9.]+)", log)]
+    accs = [record["acc"] for _, record in r["history"]["train"]]
     assert len(accs) == 50 and max(accs[:5]) < 0.5 and max(accs[-5:]) >= 0.75, accs
+    log = open(os.path.join(save, "train.log")).read()  # the same figures in PaddleOCR's log line
+    assert f"global_step: 50, lr: {r['history']['train'][-1][1]['lr']:.6f}, acc: {accs[-1]:.6f}" in log
 
 
 @pytest.mark.parametrize("stop_at", [3, 4])   # mid-epoch and at an epoch boundary (4 steps/epoch)
