@@ -43,14 +43,14 @@ class CharacterDecoder(Protocol):
 
 @runtime_checkable
 class ExportsItsConfig(Protocol):
-    """A post-processor that needs more than its config at serving time (VGSL: its codec)."""
+    """A post-processor that needs more than its config at serving time (e.g. its codec)."""
 
     def export_config(self) -> dict[str, Any]: ...
 
 
 @runtime_checkable
 class SavesOwnCheckpoints(Protocol):
-    """A model that writes its own checkpoint layout (KIE: a model directory plus ``prefix.pdopt``)."""
+    """A model that writes its own checkpoint layout (e.g. a model directory plus ``prefix.pdopt``)."""
 
     def save_checkpoint(self, prefix: str, optimizer, states: dict) -> None: ...
 
@@ -66,7 +66,7 @@ class LoadsOwnWeights(Protocol):
 
 @runtime_checkable
 class BuiltFromCheckpoint(Protocol):
-    """A model built from a checkpoint its config names (KIE: ``Architecture.Backbone.checkpoints``)."""
+    """A model built from a checkpoint its config names (e.g. ``Architecture.Backbone.checkpoints``)."""
 
     #: that checkpoint, or None
     checkpoint_path: str | None

@@ -1,7 +1,7 @@
 """Training hooks: logging, LR steps, evaluation + best model, checkpoints, VisualDL, time limit.
 
 Each hook is selected by name in the config's ``Hooks`` list (or the defaults in
-``ppocr.engine.program.DEFAULT_HOOKS``) and gets its settings from ``Global``.
+the task's ``default_hooks``, ``ppocr.engine.task``) and gets its settings from ``Global``.
 """
 from __future__ import annotations
 

@@ -22,7 +22,6 @@ from ppocr.engine.checkpoint import load_trained_weights, resume, resume_source
 from ppocr.engine.env import import_custom_modules, init_distributed, seed_everything, setup_device
 from ppocr.engine import contracts as C
 from ppocr.engine.evaluator import evaluate_model, label_free_transforms, list_images
-from ppocr.engine.export import export as export_model
 from ppocr.engine.task import task_for
 from ppocr.engine.trainer import Trainer
 from ppocr.losses import build_loss
@@ -35,9 +34,6 @@ from ppocr.utils.errors import ConfigError
 from ppocr.utils.logging import get_rank, setup_logging
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_HOOKS = ["LRSchedulerHook", "LoggerHook", "EvalHook", "CheckpointHook", "TimeLimitHook", "VisualDLHook"]
-
 
 def prepare_run(cfg: dict, log_name: str | None) -> tuple[dict, str]:
     """Logging (``save_model_dir/<log_name>``), custom imports, device and seeds; returns ``(Global, device)``."""
@@ -79,10 +75,10 @@ def _amp(g: dict) -> dict | None:
     return {"level": level, "dtype": dtype, "scaler": scaler, "custom_white_list": g.get("amp_custom_white_list")}
 
 
-def _hook_entries(cfg: dict) -> list[tuple[str, dict]]:
+def _hook_entries(cfg: dict, defaults: tuple[str, ...]) -> list[tuple[str, dict]]:
     entries = cfg.get("Hooks")
     if entries is None:
-        return [(n, {}) for n in DEFAULT_HOOKS]
+        return [(n, {}) for n in defaults]
     out = []
     for i, e in enumerate(entries):
         if isinstance(e, str):
@@ -95,12 +91,12 @@ def _hook_entries(cfg: dict) -> list[tuple[str, dict]]:
     return out
 
 
-def _build_hooks(cfg: dict, ctx: dict) -> list:
+def _build_hooks(cfg: dict, ctx: dict, defaults: tuple[str, ...]) -> list:
     g = cfg["Global"]
     eval_step = g.get("eval_batch_step", [0, 500])
     start, interval = (0, eval_step) if isinstance(eval_step, int) else (eval_step[0], eval_step[1])
     built = []
-    for name, args in _hook_entries(cfg):
+    for name, args in _hook_entries(cfg, defaults):
         if name == "LRSchedulerHook":
             hook = H.LRSchedulerHook(ctx["lr_scheduler"])
         elif name == "LoggerHook":
@@ -214,7 +210,7 @@ def train(cfg: dict) -> dict[str, Any]:
                save_dir=save_dir)
     first, last = task.hooks(cfg, core)  # first: before the config's hooks (a reverted state is what gets saved)
     trainer = Trainer(train_model, loss_fn, optimizer, train_loader, epoch_num=epoch_num,
-                      hooks=first + _build_hooks(cfg, ctx) + last, set_epoch=set_epoch,
+                      hooks=first + _build_hooks(cfg, ctx, task.default_hooks) + last, set_epoch=set_epoch,
                       accumulation_steps=accum, amp=amp,
                       max_steps=g.get("max_steps"), input_keys=C.input_keys(model))
     if states is not None:
@@ -298,5 +294,5 @@ def export(cfg: dict) -> str:
     """Export the model of ``cfg`` with the weights in ``Global.pretrained_model`` (or ``checkpoints``)."""
 
     prepare_run(cfg, None)
-    core = task_for(cfg).build_core(cfg)
-    return export_model(cfg, core["model"], core["postprocess"])
+    task = task_for(cfg)
+    return task.export(cfg, task.build_core(cfg))

@@ -1,12 +1,12 @@
 """The contract between the engine and a task, written down.
 
 ``ppocr.engine.program`` trains, evaluates, infers and exports any model the same way. Where a task
-needs more (VGSL's codec, fine-tuning and conversion; KIE's checkpoint directories and pipelines),
-it says so through the :class:`Task` protocol, and registers a class in ``TASKS``. The program
+needs more (a codec that travels with the weights, fine-tuning or conversion workflows, its own
+checkpoint layout or inference pipeline), it says so through the :class:`Task` protocol, and registers a class in ``TASKS``. The program
 asks :func:`task_for` which task a config belongs to and never names one itself.
 
-Which task: the registered task whose ``owns(Architecture section)`` is true (VGSL owns
-``VGSLModel``, KIE ``model_type: kie``), else :class:`GenericTask` (PaddleOCR's det, rec and cls).
+Which task: the registered task whose ``owns(Architecture section)`` is true (by architecture
+name or ``model_type``), else :class:`GenericTask` (PaddleOCR's det, rec and cls).
 
 The model and post-processor sides of the contract are in :mod:`ppocr.engine.contracts`.
 
@@ -21,6 +21,7 @@ import logging
 from typing import Any, Protocol
 
 from ppocr.engine import contracts as C
+from ppocr.engine.export import export as export_model
 from ppocr.engine.results import RESULT_WRITERS
 from ppocr.engine.workflow_hooks import workflow_hooks
 from ppocr.modeling import build_model
@@ -35,7 +36,7 @@ class Task(Protocol):
     """What a task adds to the generic run. :class:`GenericTask` is the reference implementation."""
 
     name: str
-    #: which configs it owns, in words for messages (``"Architecture.name: VGSLModel"``)
+    #: which configs it owns, in words for messages (e.g. ``"Architecture.name: MyModel"``)
     selected_by: str
     #: the ``Global`` keys only this task reads, with what they do (``-o Global.<key>`` is checked against them)
     global_keys: dict[str, str]
@@ -68,6 +69,9 @@ class Task(Protocol):
         """Where ``tools/infer_*.py`` (``ppocr.engine.infer``) writes per-image results: an object with
         ``add(img_path, result)`` and ``close() -> list[dict]`` (``ppocr.engine.results``)."""
 
+    def export(self, cfg: dict, core: dict[str, Any]) -> str:
+        """Export the model of ``core`` for serving (``tools/export_model.py``); returns the folder."""
+
 
 def _character_count(post) -> int | None:
     return len(post.character) if isinstance(post, C.CharacterDecoder) else None
@@ -79,6 +83,9 @@ class GenericTask:
     name = "generic"
     selected_by = "any config no other task owns"
     global_keys: dict[str, str] = {}
+    #: the hooks of a config without a ``Hooks`` section (each is left out when its Global key or the Eval
+    #: section it needs is not set)
+    default_hooks = ("LRSchedulerHook", "LoggerHook", "EvalHook", "CheckpointHook", "TimeLimitHook", "VisualDLHook")
 
     @classmethod
     def owns(cls, arch_cfg: dict) -> bool:
@@ -119,6 +126,9 @@ class GenericTask:
             raise ConfigError(f"inference on single images supports model_type {sorted(RESULT_WRITERS)}, got "
                               f"{model_type!r}")
         return RESULT_WRITERS[model_type](cfg["Global"].get("save_res_path"))
+
+    def export(self, cfg: dict, core: dict[str, Any]) -> str:
+        return export_model(cfg, core["model"], core["postprocess"])
 
 
 def check_model(model, arch_cfg: dict) -> None:

@@ -61,7 +61,7 @@ class FreezeBackboneHook(HookBase):
     def before_train(self):
         model = _unwrap(self.trainer.model)
         if not isinstance(model, C.HasBackbone):
-            raise ConfigError(f"Global.freeze_backbone needs a model with backbone_parameters() (VGSL spec models), "
+            raise ConfigError(f"Global.freeze_backbone needs a model with backbone_parameters() (spec-built models), "
                               f"got {type(model).__name__}")
         if self.trainer.state.samples_seen >= self.samples:
             return

@@ -34,7 +34,7 @@ import numpy as np
 
 from ppocr.data.imaug import functional as F
 from ppocr.inference.predict_system import TextSystem, to_regions
-from ppocr.inference.utility import get_image_file_list, read_image
+from ppocr.inference.utility import iter_images
 from ppocr.inference.visualize import TextPainter, find_font
 from ppocr.kie.visualize import draw_re_results, draw_ser_results
 from ppocr.utils.errors import ConfigError, DataError, SampleError
@@ -143,11 +143,7 @@ def iter_pages(infer_img: str | None, infer_mode: bool, ocr_engine: OCREngine | 
             raise ConfigError("infer_mode True reads the text with an OCR engine: set Global.kie_det_model_dir and "
                               "Global.kie_rec_model_dir to exported detection and recognition models, or use "
                               "Global.infer_mode=False with a label file as Global.infer_img")
-        for path in get_image_file_list(infer_img, logger):
-            img = read_image(path)
-            if img is None:
-                logger.warning("cannot read image %s; skipped", path)
-                continue
+        for path, img in iter_images(infer_img):
             yield path, list(ocr_engine(img))
         return
     if not os.path.isfile(infer_img):

@@ -11,7 +11,7 @@ import hashlib
 import logging
 import os
 import pickle
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import paddle
@@ -36,6 +36,22 @@ def _fsync_replace(tmp: str, dst: str) -> None:
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())
     os.replace(tmp, dst)
+
+
+def atomic_write(path: str, write: Callable[[str], None]) -> str:
+    """Write a file as a whole: ``write(tmp)`` fills a temporary file beside ``path``, which is synced and renamed
+    onto ``path``. Returns the file's :func:`file_digest`. An interrupted write leaves the old file in place.
+    The temporary name keeps ``path``'s extension (writers that choose a format by it see the same one)."""
+    base, ext = os.path.splitext(path)
+    tmp = f"{base}.tmp{os.getpid()}{ext}"
+    try:
+        write(tmp)
+        digest = file_digest(tmp)
+        _fsync_replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return digest
 
 
 def write_states(path: str, states: dict[str, Any]) -> None:

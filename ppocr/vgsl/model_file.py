@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import paddle
 
+from ppocr.utils.checkpoint import atomic_write, check_digests
 from ppocr.utils.errors import CheckpointError
 from ppocr.vgsl.codec import Codec
 
@@ -131,12 +132,12 @@ def save_model_file(prefix: str, model: paddle.nn.Layer, codec, *, spec: str, pr
         state, quantized = quantized_state(model)
     else:
         state, quantized = {k: v.numpy() for k, v in model.state_dict().items()}, {}
-    paddle.save({k: paddle.to_tensor(v) for k, v in state.items()}, prefix + ".pdparams")
+    digest = atomic_write(prefix + ".pdparams",
+                          lambda tmp: paddle.save({k: paddle.to_tensor(v) for k, v in state.items()}, tmp))
+    atomic_write(prefix + ".codec.json", codec.save)
     info = {"format": FORMAT, "spec": spec, "codec": codec.to_dict(), "preprocess": preprocess or [],
-            "quantized": quantized, **(extra or {})}
-    with open(model_json(prefix), "w", encoding="utf-8") as f:
-        json.dump(info, f, ensure_ascii=False, indent=1)
-    codec.save(prefix + ".codec.json")
+            "quantized": quantized, **(extra or {}), "files": {"pdparams": digest}}
+    _write_json(model_json(prefix), info)  # last: the JSON names the weights it belongs to
     logger.info("recognition model written: %s.pdparams (%s, %d weights quantised), %s", prefix,
                 "int8" if int8 else "float32", len(quantized), model_json(prefix))
     return info
@@ -148,8 +149,15 @@ def update_model_json(prefix: str, **entries: Any) -> None:
     with open(path, encoding="utf-8") as f:
         info = json.load(f)
     info.update(entries)
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(info, f, ensure_ascii=False, indent=1)
+    _write_json(path, info)
+
+
+def _write_json(path: str, info: dict) -> None:
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(info, f, ensure_ascii=False, indent=1)
+
+    atomic_write(path, write)
 
 
 def load_model_file(prefix: str) -> dict[str, Any]:
@@ -166,6 +174,7 @@ def load_model_file(prefix: str) -> dict[str, Any]:
         raise CheckpointError(f"{prefix}.pdparams is missing beside {model_json(prefix)}")
     with open(model_json(prefix), encoding="utf-8") as f:
         info = json.load(f)
+    check_digests({"_files": info.pop("files", {})}, {"pdparams": prefix + ".pdparams"}, model_json(prefix))
     state = paddle.load(prefix + ".pdparams")
     info["state"] = dequantized_state(state, info.get("quantized") or {})
     info["codec"] = Codec.from_dict(info["codec"])
