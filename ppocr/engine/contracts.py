@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
+from ppocr.utils.errors import ConfigError
+
 
 @runtime_checkable
 class Model(Protocol):
@@ -26,8 +28,10 @@ class Model(Protocol):
 class PostProcessor(Protocol):
     """``post(preds, *[batch[k] for k in eval_keys])`` returns per-sample results.
 
-    Optional class attributes: ``eval_keys`` (batch keys for evaluation, default ``("label",)``) and
-    ``infer_keys`` (batch keys needed at inference, e.g. DB's ``("shape_list",)``, default ``()``).
+    Optional class attributes: ``eval_keys`` (batch keys for evaluation, default ``("label",)``),
+    ``infer_keys`` (batch keys needed at inference, e.g. DB's ``("shape_list",)``, default ``()``) and
+    ``key_aliases`` (other names a config may keep a key under: DB takes PaddleOCR's ``shape`` for
+    ``shape_list``, as its Eval ``KeepKeys`` lists it).
     """
 
     def __call__(self, preds: Any, *args: Any) -> Any: ...
@@ -103,6 +107,24 @@ def eval_keys(post) -> tuple[str, ...]:
 def infer_keys(post) -> tuple[str, ...]:
     """The batch keys ``post`` needs at inference (default none)."""
     return tuple(getattr(post, "infer_keys", ()))
+
+
+def post_args(post, batch: dict, keys: tuple[str, ...], where: str = "Eval.dataset.transforms") -> list:
+    """The values the post-processor gets: ``batch[k]`` for each key, by its name or one of ``key_aliases``.
+
+    Raises:
+        ConfigError: a key is in the batch under none of its names.
+    """
+    aliases = getattr(post, "key_aliases", {})
+    out = []
+    for key in keys:
+        name = next((n for n in (key, *aliases.get(key, ())) if n in batch), None)
+        if name is None:
+            names = " or ".join(repr(n) for n in (key, *aliases.get(key, ())))
+            raise ConfigError(f"{type(post).__name__} needs the batch key {names}, which the data does not carry; "
+                              f"keep it in {where} (KeepKeys keep_keys), got {sorted(batch)}")
+        out.append(batch[name])
+    return out
 
 
 def input_keys(model) -> tuple[str, ...]:

@@ -37,7 +37,7 @@ def evaluate_model(model: paddle.nn.Layer, loader, postprocess, metric) -> dict[
                 continue
             t0 = time.perf_counter()
             preds = model(batch)
-            result = postprocess(preds, *[batch[k] for k in keys])
+            result = postprocess(preds, *C.post_args(postprocess, batch, keys))
             t_model += time.perf_counter() - t0
             metric(result, batch)
             n += int(batch[model_keys[0]].shape[0])

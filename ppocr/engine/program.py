@@ -29,7 +29,7 @@ from ppocr.metrics import build_metric
 from ppocr.optimizer import build_optimizer
 from ppocr.registry import HOOKS, build
 from ppocr.utils.checkpoint import load_pretrained, set_rng_state, strip_suffix
-from ppocr.utils.config import dump_config
+from ppocr.utils.config import dump_config, ignored_global_keys
 from ppocr.utils.errors import ConfigError
 from ppocr.utils.logging import get_rank, setup_logging
 
@@ -39,7 +39,11 @@ def prepare_run(cfg: dict, log_name: str | None) -> tuple[dict, str]:
     """Logging (``save_model_dir/<log_name>``), custom imports, device and seeds; returns ``(Global, device)``."""
     g = cfg["Global"]
     save_dir = g.get("save_model_dir") or "./output/"
-    setup_logging(os.path.join(save_dir, log_name) if log_name else None)
+    setup_logging(os.path.join(save_dir, log_name) if log_name else None,
+                  level=logging.DEBUG if g.get("debug") else logging.INFO)
+    ignored = ignored_global_keys(cfg)
+    if ignored:
+        logger.info("Global keys accepted with no effect here (PaddleOCR keys): %s", ", ".join(ignored))
     import_custom_modules(g)
     device = setup_device(g)
     seed_everything(g.get("seed", 1024))
@@ -72,7 +76,8 @@ def _amp(g: dict) -> dict | None:
     if dtype == "float16":
         scaler = paddle.amp.GradScaler(init_loss_scaling=g.get("scale_loss", 1024.0),
                                        use_dynamic_loss_scaling=g.get("use_dynamic_loss_scaling", True))
-    return {"level": level, "dtype": dtype, "scaler": scaler, "custom_white_list": g.get("amp_custom_white_list")}
+    return {"level": level, "dtype": dtype, "scaler": scaler, "custom_white_list": g.get("amp_custom_white_list"),
+            "custom_black_list": g.get("amp_custom_black_list")}
 
 
 def _hook_entries(cfg: dict, defaults: tuple[str, ...]) -> list[tuple[str, dict]]:
@@ -130,7 +135,7 @@ def _train_metric(cfg: dict, post):
 
     def compute(preds, batch):
         metric.reset()
-        metric(post(preds, *[batch[k] for k in C.eval_keys(post)]), batch)
+        metric(post(preds, *C.post_args(post, batch, C.eval_keys(post), "Train.dataset.transforms")), batch)
         return metric.get_metric()
 
     return compute
@@ -285,7 +290,7 @@ def infer(cfg: dict) -> list[dict[str, Any]]:
             data = ops({"img_path": path, "image": f.read()})
         with paddle.no_grad():
             preds = model({"image": paddle.to_tensor(data["image"][None])})
-        writer.add(path, post(preds, *[np.asarray(data[k])[None] for k in extra])[0])
+        writer.add(path, post(preds, *[np.asarray(v)[None] for v in C.post_args(post, data, extra)])[0])
     return writer.close()
 
 

@@ -82,7 +82,8 @@ class Trainer:
             augmentation are functions of seed, epoch and index).
         accumulation_steps: batches per optimizer step.
         amp: ``None`` or a dict ``{'level': 'O1', 'dtype': 'float16', 'scaler': GradScaler | None}``, optionally
-            with ``'custom_white_list'`` (op names to run in low precision, ``Global.amp_custom_white_list``).
+            with ``'custom_white_list'`` / ``'custom_black_list'`` (op names to run in low precision / keep in
+            float32, ``Global.amp_custom_white_list`` / ``amp_custom_black_list``).
         max_steps: stop after this many optimizer steps (``None``: no limit).
     """
 
@@ -230,7 +231,8 @@ class Trainer:
         if not self.amp:
             return contextlib.nullcontext()
         return paddle.amp.auto_cast(level=self.amp["level"], dtype=self.amp["dtype"],
-                                    custom_white_list=self.amp.get("custom_white_list"))
+                                    custom_white_list=self.amp.get("custom_white_list"),
+                                    custom_black_list=self.amp.get("custom_black_list"))
 
     def _placeholder_batch(self) -> dict:
         """With several processes a rank cannot leave out a step (the others would wait for its gradients in the

@@ -132,6 +132,8 @@ class DBPostProcess:
         eval_keys: ``('shape_list',)``: the evaluator passes ``batch['shape_list']``.
         infer_keys: ``('shape_list',)``: inference (``tools/infer_det.py``, the exported model's
             pre-processing) keeps ``shape_list`` from ``DetResizeForTest`` too.
+        key_aliases: ``shape_list`` may be kept as ``shape`` (PaddleOCR's det configs:
+            ``KeepKeys: [image, shape, polys, ignore_tags]``).
 
     Raises:
         ValueError: an argument out of range.
@@ -139,6 +141,7 @@ class DBPostProcess:
 
     eval_keys = ("shape_list",)
     infer_keys = ("shape_list",)
+    key_aliases = {"shape_list": ("shape",)}  # PaddleOCR's det configs keep DetResizeForTest's 'shape'
     MIN_SIZE = 3
     SCORE_MODES = ("fast", "slow")
     BOX_TYPES = ("quad", "poly")

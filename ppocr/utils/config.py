@@ -12,6 +12,9 @@ from ppocr.utils.errors import ConfigError
 
 SECTIONS = ("Global", "Architecture", "Loss", "Optimizer", "PostProcess", "Metric", "Train", "Eval", "Hooks")
 
+#: what GLOBAL_KEYS says of a PaddleOCR key that is accepted and has no effect here (logged once per run)
+IGNORED = "PaddleOCR key with no effect here (accepted, logged once)"
+
 # Every Global key the generic run reads, with what it does. Tasks add their own (``global_keys`` of the
 # classes in ``TASKS``); a key in neither is a typo (error with the nearest names).
 GLOBAL_KEYS = {
@@ -33,7 +36,7 @@ GLOBAL_KEYS = {
     "infer_img": "image file or folder for the infer_* tools (or a label file for tools that read one, with "
                  "infer_mode False)",
     "character_dict_path": "dictionary file, one character per line",
-    "character_type": "legacy PaddleOCR key, unused",
+    "character_type": IGNORED,
     "max_text_length": "longest transcription the label encoder accepts",
     "infer_mode": "inference mode for components that declare it",
     "use_space_char": "add ' ' to the dictionary",
@@ -52,16 +55,23 @@ GLOBAL_KEYS = {
     "num_threads": "CPU threads for math kernels (default: all cores)",
     "max_steps": "stop after this many optimizer steps (for smoke tests and benchmarks)",
     "max_train_seconds": "stop after this much training wall time (checkpoints latest)",
-    "d2s_train_image_shape": "legacy PaddleOCR key, unused",
-    "save_inference_format": "legacy PaddleOCR key, unused",
-    "use_tensorboard": "legacy PaddleOCR key, unused",
-    "use_wandb": "legacy PaddleOCR key, unused",
-    "uniform_output_enabled": "legacy PaddleOCR key, unused",
-    "pdx_model_name": "legacy PaddleOCR key, unused",
-    "model_name": "legacy PaddleOCR key, unused",
+    "d2s_train_image_shape": IGNORED,
+    "save_inference_format": IGNORED,
+    "use_tensorboard": IGNORED,
+    "use_wandb": IGNORED,
+    "uniform_output_enabled": IGNORED,
+    "pdx_model_name": IGNORED,
+    "model_name": IGNORED,
     "use_sync_bn": "convert BatchNorm to SyncBatchNorm in multi-GPU training",
-    "print_mem_info": "legacy PaddleOCR key, unused",
-    "export_with_pir": "legacy PaddleOCR key, unused",
+    "print_mem_info": IGNORED,
+    "export_with_pir": IGNORED,
+    "debug": "log at DEBUG level (PaddleOCR's debug switch)",
+    "load_static_weights": IGNORED,
+    "profiler_options": IGNORED,
+    "vis_font_path": "font for drawn results (infer tools)",
+    "class_dict_path": IGNORED,
+    "label_list": IGNORED,
+    "amp_custom_black_list": "op names AMP keeps in float32 (paddle.amp.auto_cast custom_black_list)",
     # training workflows of Tesseract and kraken (ppocr/engine/workflow_hooks.py)
     "freeze_backbone": "train only the last/appended layers for the first N samples (kraken --freeze-backbone)",
     "early_stopping": "{lag, min_delta, min_epochs}: stop when validation stops improving (kraken --lag ...)",
@@ -173,6 +183,11 @@ def check_config(cfg: dict, ignored_global: Iterable[str] = ()) -> None:
         if key not in known and key not in ignored_global:
             raise ConfigError(f"unknown key Global.{key}; {nearest(key, known)} "
                               f"(docs: README, 'Global keys')")
+
+
+def ignored_global_keys(cfg: dict) -> list[str]:
+    """The Global keys of ``cfg`` that are accepted but have no effect here (PaddleOCR keys)."""
+    return [k for k in cfg.get("Global") or {} if GLOBAL_KEYS.get(k) == IGNORED]
 
 
 def known_global_keys() -> dict[str, str]:

@@ -8,7 +8,7 @@ from ppocr.utils.errors import DataError
 
 TRANSFORMS = [
     {"DecodeImage": {"img_mode": "BGR"}},
-    {"CTCLabelEncode": None},
+    {"CTCLabelEncode": {"unknown_chars": "error"}},
     {"RecResizeImg": {"image_shape": [3, 16, 48]}},
     {"KeepKeys": {"keep_keys": ["image", "label", "length"]}},
 ]

@@ -10,7 +10,7 @@ from ppocr.utils.errors import DataError
 TRANSFORMS = [
     {"DecodeImage": {"img_mode": "BGR", "channel_first": False}},
     {"RecAug": None},
-    {"CTCLabelEncode": None},
+    {"CTCLabelEncode": {"unknown_chars": "error"}},
     {"RecResizeImg": {"image_shape": [3, 16, 48]}},
     {"KeepKeys": {"keep_keys": ["image", "label", "length"]}},
 ]

@@ -101,8 +101,21 @@ def test_bad_sample_without_skipping_names_file_line_and_fix(tmp_path):
     lines = open(label_file).read()
     with open(label_file, "w") as f:
         f.write("train/000000.png\tno#ok\n" + lines)
+    strict = "Train.dataset.transforms.1.CTCLabelEncode={unknown_chars: error}"
     with pytest.raises(DataError, match=r"rec_gt_train.txt:1: .*'#'.*skip_bad_samples"):
-        train(rec_config(data, str(tmp_path / "o"), ["Global.epoch_num=1", "Train.loader.shuffle=False"]))
+        train(rec_config(data, str(tmp_path / "o"), ["Global.epoch_num=1", "Train.loader.shuffle=False", strict]))
+
+
+def test_characters_outside_the_dictionary_are_dropped_by_default(tmp_path):
+    """PaddleOCR's behaviour (rec_mv3_none_bilstm_ctc.yml on ICDAR 2015 words with '.' and '!'): trains."""
+    data = make_rec_data(str(tmp_path / "d"), num_train=8, num_eval=2)
+    label_file = os.path.join(data, "rec_gt_train.txt")
+    lines = open(label_file).read()
+    with open(label_file, "w") as f:
+        f.write("train/000000.png\tno.k!\n" + lines)
+    r = train(rec_config(data, str(tmp_path / "o"), ["Global.epoch_num=1", "Train.loader.shuffle=False"]))
+    assert r["skipped"] == 0 and r["global_step"] > 0
+    assert "dropped from the labels" in open(tmp_path / "o" / "train.log").read()
 
 
 def test_amp_custom_white_list_reaches_auto_cast(data_dir, tmp_path, monkeypatch):
@@ -118,3 +131,15 @@ def test_amp_custom_white_list_reaches_auto_cast(data_dir, tmp_path, monkeypatch
     r = train(rec_config(data_dir, str(tmp_path), ["Global.use_amp=True", "Global.max_steps=1",
                                                    "Global.amp_custom_white_list=[scale, concat]"]))
     assert r["global_step"] == 1 and seen and seen[0] == ["scale", "concat"]
+
+
+def test_paddleocr_global_keys_are_accepted_and_debug_logs_more(data_dir, tmp_path):
+    import logging
+
+    r = train(rec_config(data_dir, str(tmp_path), ["Global.max_steps=1", "Global.debug=True",
+                                                  "Global.load_static_weights=True",
+                                                  "Global.d2s_train_image_shape=[3, 48, 320]"]))
+    assert r["global_step"] == 1 and logging.getLogger("ppocr").level == logging.DEBUG
+    log = open(tmp_path / "train.log").read()
+    assert "Global keys accepted with no effect here (PaddleOCR keys): load_static_weights, d2s_train_image_shape" \
+        in log

@@ -1,6 +1,7 @@
 """Label encoders: transcription text -> class-id arrays."""
 from __future__ import annotations
 
+import collections
 import logging
 
 import numpy as np
@@ -17,7 +18,11 @@ class CTCLabelEncode:
     """Encode a transcription as CTC class ids (0 = blank, dictionary character ``i`` -> ``i + 1``).
 
     Without a ``character_dict_path`` the default dictionary is lowercase ``0-9a-z`` and the
-    text is lower-cased first, as PaddleOCR does.
+    text is lower-cased first, as PaddleOCR does. Characters outside the dictionary are dropped
+    from the label, as PaddleOCR drops them (``unknown_chars: drop``); each such character is
+    named in the log the first time it is seen and counted in :attr:`dropped`. With
+    ``unknown_chars: error`` they make the sample bad instead (an error naming file and line, or
+    a counted skip with ``skip_bad_samples``).
 
     Required keys: ``label`` (str).
     Modified keys: ``label`` (``int64`` array of length ``max_text_length``, zero-padded).
@@ -28,14 +33,25 @@ class CTCLabelEncode:
         character_dict_path: dictionary file (``Global.character_dict_path``).
         use_space_char: add ``' '`` to the dictionary (``Global.use_space_char``).
         lower: lower-case the text before encoding (always on with the default dictionary).
+        unknown_chars: ``'drop'`` (PaddleOCR) or ``'error'``.
+
+    Attributes:
+        dropped: ``collections.Counter`` of the characters dropped so far (in this process).
 
     Raises:
-        SampleError: empty text, text longer than ``max_text_length``, or characters that are
-            not in the dictionary.
+        SampleError: empty text (also after dropping), text longer than ``max_text_length``, or
+            with ``unknown_chars: error`` characters that are not in the dictionary.
     """
 
+    UNKNOWN_CHARS = ("drop", "error")
+
     def __init__(self, max_text_length: int = 25, character_dict_path: str | None = None,
-                 use_space_char: bool = False, lower: bool = False):
+                 use_space_char: bool = False, lower: bool = False, unknown_chars: str = "drop"):
+        if unknown_chars not in self.UNKNOWN_CHARS:
+            raise ValueError(f"unknown_chars must be 'drop' (PaddleOCR: leave them out of the label) or 'error', "
+                             f"got {unknown_chars!r}")
+        self.unknown_chars = unknown_chars
+        self.dropped: collections.Counter = collections.Counter()
         if isinstance(max_text_length, bool) or not isinstance(max_text_length, int) or max_text_length < 1:
             raise ValueError(f"max_text_length must be a positive integer, got {max_text_length!r}")
         for arg, val in (("use_space_char", use_space_char), ("lower", lower)):
@@ -74,8 +90,19 @@ class CTCLabelEncode:
             hint = f"add them to {where}"
             if " " in missing and not self.use_space_char:
                 hint += ", or set Global.use_space_char: True for spaces"
-            raise SampleError(f"the transcription {text!r} has characters that are not in the dictionary: "
-                              f"{', '.join(repr(c) for c in missing)}; {hint}")
+            if self.unknown_chars == "error":
+                raise SampleError(f"the transcription {text!r} has characters that are not in the dictionary: "
+                                  f"{', '.join(repr(c) for c in missing)}; {hint}")
+            new = [ch for ch in missing if ch not in self.dropped]
+            self.dropped.update(ch for ch in text if ch not in self.dict)
+            if new:
+                logger.warning("characters not in the dictionary are dropped from the labels (as PaddleOCR does), "
+                               "first seen in %r: %s; %s, or set unknown_chars: error in CTCLabelEncode to treat "
+                               "them as bad samples", text, ", ".join(repr(c) for c in new), hint)
+            text = "".join(ch for ch in text if ch in self.dict)
+            if not text:
+                raise SampleError(f"no character of the transcription is in the dictionary "
+                                  f"({', '.join(map(repr, missing))}); {hint}")
         return [self.dict[ch] for ch in text]
 
     def __call__(self, data: dict) -> dict:
@@ -89,4 +116,4 @@ class CTCLabelEncode:
     def __repr__(self) -> str:
         return (f"CTCLabelEncode(max_text_length={self.max_text_length}, "
                 f"character_dict_path={self.character_dict_path!r}, use_space_char={self.use_space_char}, "
-                f"lower={self.lower}, num_classes={len(self.character)})")
+                f"lower={self.lower}, unknown_chars={self.unknown_chars!r}, num_classes={len(self.character)})")

@@ -18,7 +18,7 @@ def test_default_dict_lowercases_and_pads():
 def test_custom_dict_keeps_case(tmp_path):
     d = tmp_path / "dict.txt"
     d.write_text("A\nb\n", encoding="utf-8")
-    op = CTCLabelEncode(max_text_length=4, character_dict_path=str(d), use_space_char=True)
+    op = CTCLabelEncode(max_text_length=4, character_dict_path=str(d), use_space_char=True, unknown_chars="error")
     assert op.character == ["blank", "A", "b", " "]
     assert op({"label": "A b"})["label"].tolist() == [1, 3, 2, 0]
     with pytest.raises(SampleError, match=r"'a'.*add them to the file at character_dict_path \(.*dict\.txt\)"):
@@ -33,10 +33,25 @@ def test_too_long_names_both_lengths():
 
 
 def test_out_of_vocabulary_lists_characters():
+    strict = CTCLabelEncode(unknown_chars="error")
     with pytest.raises(SampleError, match=r"not in the dictionary: '#', 'é'"):
-        CTCLabelEncode()({"label": "a#é#"})
+        strict({"label": "a#é#"})
     with pytest.raises(SampleError, match="use_space_char: True"):
-        CTCLabelEncode()({"label": "a b"})
+        strict({"label": "a b"})
+    with pytest.raises(ValueError, match="unknown_chars must be 'drop'"):
+        CTCLabelEncode(unknown_chars="skip")
+
+
+def test_out_of_vocabulary_characters_are_dropped_as_paddleocr_does(caplog):
+    op = CTCLabelEncode(max_text_length=6)
+    out = op({"label": "a.b#."})
+    assert out["label"].tolist() == [11, 12, 0, 0, 0, 0] and int(out["length"]) == 2
+    assert op({"label": "c."})["label"].tolist()[:1] == [13]
+    assert op.dropped == {".": 3, "#": 1}
+    warnings = [r.getMessage() for r in caplog.records if "dropped" in r.getMessage()]
+    assert len(warnings) == 1 and "'#', '.'" in warnings[0] and "unknown_chars: error" in warnings[0]  # once per char
+    with pytest.raises(SampleError, match="no character of the transcription is in the dictionary"):
+        op({"label": ".#"})
 
 
 def test_empty_text():
