@@ -2,8 +2,8 @@
 
 ``ppocr.engine.program`` trains, evaluates, infers and exports any model the same way. Where a task
 needs more (a codec that travels with the weights, fine-tuning or conversion workflows, its own
-checkpoint layout or inference pipeline), it says so through the :class:`Task` protocol, and registers a class in ``TASKS``. The program
-asks :func:`task_for` which task a config belongs to and never names one itself.
+checkpoint layout or inference pipeline), it says so through the :class:`Task` protocol and registers
+a class in ``TASKS``. The program asks :func:`task_for` which task a config belongs to and never names one itself.
 
 Which task: the registered task whose ``owns(Architecture section)`` is true (by architecture
 name or ``model_type``), else :class:`GenericTask` (PaddleOCR's det, rec and cls).

@@ -93,14 +93,19 @@ def test_skipped_samples_are_counted_in_the_training_log(tmp_path):
     assert "skipped 2 bad samples (total 2)" in log
 
 
-def test_bad_sample_without_skipping_names_file_line_and_fix(tmp_path):
-    from ppocr.utils.errors import DataError
-
+def _data_with_first_line(tmp_path, line):
     data = make_rec_data(str(tmp_path / "d"), num_train=8, num_eval=2)
     label_file = os.path.join(data, "rec_gt_train.txt")
     lines = open(label_file).read()
     with open(label_file, "w") as f:
-        f.write("train/000000.png\tno#ok\n" + lines)
+        f.write(line + "\n" + lines)
+    return data
+
+
+def test_bad_sample_without_skipping_names_file_line_and_fix(tmp_path):
+    from ppocr.utils.errors import DataError
+
+    data = _data_with_first_line(tmp_path, "train/000000.png\tno#ok")
     strict = "Train.dataset.transforms.1.CTCLabelEncode={unknown_chars: error}"
     with pytest.raises(DataError, match=r"rec_gt_train.txt:1: .*'#'.*skip_bad_samples"):
         train(rec_config(data, str(tmp_path / "o"), ["Global.epoch_num=1", "Train.loader.shuffle=False", strict]))
@@ -108,11 +113,7 @@ def test_bad_sample_without_skipping_names_file_line_and_fix(tmp_path):
 
 def test_characters_outside_the_dictionary_are_dropped_by_default(tmp_path):
     """PaddleOCR's behaviour (rec_mv3_none_bilstm_ctc.yml on ICDAR 2015 words with '.' and '!'): trains."""
-    data = make_rec_data(str(tmp_path / "d"), num_train=8, num_eval=2)
-    label_file = os.path.join(data, "rec_gt_train.txt")
-    lines = open(label_file).read()
-    with open(label_file, "w") as f:
-        f.write("train/000000.png\tno.k!\n" + lines)
+    data = _data_with_first_line(tmp_path, "train/000000.png\tno.k!")
     r = train(rec_config(data, str(tmp_path / "o"), ["Global.epoch_num=1", "Train.loader.shuffle=False"]))
     assert r["skipped"] == 0 and r["global_step"] > 0
     assert "dropped from the labels" in open(tmp_path / "o" / "train.log").read()
