@@ -26,6 +26,7 @@ from typing import Any
 
 import paddle
 
+from ppocr.utils import safe_pickle
 from ppocr.utils.checkpoint import (check_digests, file_digest, load_optimizer_state, read_states, set_state_strict,
                                     write_states)
 from ppocr.utils.errors import CheckpointError
@@ -110,7 +111,7 @@ def load_kie_weights(layer, path: str) -> None:
                               "KIE run saved, e.g. -o Architecture.Backbone.checkpoints=./output/ser/best_accuracy")
     if os.path.isfile(os.path.join(path, STATES_FILE)):
         verify_kie_checkpoint(path)
-    set_state_strict(layer, paddle.load(weights), weights,
+    set_state_strict(layer, safe_pickle.load_params(weights), weights,
                      "use the config it was trained with (same Backbone name and num_classes)")
     logger.info("loaded KIE weights from %s", path)
 

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import numpy as np
 import paddle
 
+from ppocr.utils import safe_pickle
 from ppocr.utils.errors import CheckpointError
 
 logger = logging.getLogger(__name__)
@@ -67,10 +68,12 @@ def read_states(path: str, hint: str = "") -> dict[str, Any]:
         CheckpointError: unreadable or not a state file.
     """
     try:
-        with open(path, "rb") as f:
-            return pickle.load(f)
-    except Exception as e:  # corrupt or foreign pickle
-        raise CheckpointError(f"{path} cannot be read ({e}){hint}") from e
+        states = safe_pickle.load(path)
+    except CheckpointError as e:
+        raise CheckpointError(f"{path} cannot be read: {e}{hint}") from e
+    if not isinstance(states, dict):
+        raise CheckpointError(f"{path} cannot be read: it holds a {type(states).__name__}, not a state mapping{hint}")
+    return states
 
 
 def check_digests(states: dict[str, Any], paths: dict[str, str], states_path: str, hint: str = "") -> None:
@@ -110,7 +113,8 @@ def load_optimizer_state(optimizer, path: str, fix: str) -> None:
     """
     if not os.path.isfile(path):
         raise CheckpointError(f"{path} is missing; {fix}")
-    optimizer.set_state_dict(paddle.load(path))
+    state = safe_pickle.load_params(path)
+    optimizer.set_state_dict({k: paddle.to_tensor(v) if isinstance(v, np.ndarray) else v for k, v in state.items()})
 
 
 def strip_suffix(path: str) -> str:
@@ -177,7 +181,7 @@ def load_checkpoint(prefix: str, model: paddle.nn.Layer, optimizer: paddle.optim
     prefix = strip_suffix(prefix)
     states = verify_checkpoint(prefix)
     layer = model._layers if isinstance(model, paddle.DataParallel) else model
-    set_state_strict(layer, paddle.load(prefix + ".pdparams"), f"{prefix}.pdparams",
+    set_state_strict(layer, safe_pickle.load_params(prefix + ".pdparams"), f"{prefix}.pdparams",
                      "to start from its weights with a changed model use Global.pretrained_model instead of "
                      "Global.checkpoints")
     if optimizer is not None:
@@ -197,7 +201,7 @@ def load_pretrained(path: str, model: paddle.nn.Layer) -> dict[str, list[str]]:
     if not os.path.isfile(prefix + ".pdparams"):
         raise CheckpointError(f"pretrained model {prefix}.pdparams not found; Global.pretrained_model takes "
                               "the path without suffix, e.g. ./output/rec/best_accuracy")
-    params = paddle.load(prefix + ".pdparams")
+    params = safe_pickle.load_params(prefix + ".pdparams")
     layer = model._layers if isinstance(model, paddle.DataParallel) else model
     own = layer.state_dict()
     report = {"loaded": [], "missing": [], "unexpected": [k for k in params if k not in own], "mismatched": []}

@@ -41,6 +41,7 @@ import yaml
 from ppocr.modeling import build_model
 from ppocr.modeling.architectures.vgsl_model import levels_hint
 from ppocr.registry import POSTPROCESS, accepted_params, build
+from ppocr.utils import safe_pickle
 from ppocr.utils.checkpoint import strip_suffix
 from ppocr.utils.errors import CheckpointError, ConfigError
 from ppocr.vgsl.codec import Codec, UnknownCharactersError
@@ -92,7 +93,7 @@ def load_source(source: str, cfg: dict) -> dict[str, Any]:
                           "beside it), so its output classes are unknown; copy the codec.json of its training run "
                           "there")
     state = {k: (v.numpy() if isinstance(v, paddle.Tensor) else np.asarray(v))
-             for k, v in paddle.load(prefix + ".pdparams").items()}
+             for k, v in safe_pickle.load_params(prefix + ".pdparams").items()}
     return {"prefix": prefix, "spec": _checkpoint_spec(prefix, cfg), "codec": Codec.load(codec_path),
             "state": state, "converted": False}
 

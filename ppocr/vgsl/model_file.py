@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import paddle
 
+from ppocr.utils import safe_pickle
 from ppocr.utils.checkpoint import atomic_write, check_digests
 from ppocr.utils.errors import CheckpointError
 from ppocr.vgsl.codec import Codec
@@ -175,7 +176,7 @@ def load_model_file(prefix: str) -> dict[str, Any]:
     with open(model_json(prefix), encoding="utf-8") as f:
         info = json.load(f)
     check_digests({"_files": info.pop("files", {})}, {"pdparams": prefix + ".pdparams"}, model_json(prefix))
-    state = paddle.load(prefix + ".pdparams")
+    state = safe_pickle.load_params(prefix + ".pdparams")
     info["state"] = dequantized_state(state, info.get("quantized") or {})
     info["codec"] = Codec.from_dict(info["codec"])
     return info
