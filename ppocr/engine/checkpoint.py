@@ -4,10 +4,11 @@ checkpoint the model was built from. The file layout and atomic IO are :mod:`ppo
 from __future__ import annotations
 
 import logging
+import os
 
 from ppocr.engine import contracts as C
-from ppocr.utils.checkpoint import load_checkpoint, load_pretrained, strip_suffix, verify_checkpoint
-from ppocr.utils.errors import ConfigError
+from ppocr.utils.checkpoint import load_checkpoint, load_pretrained, newest_complete, strip_suffix, verify_checkpoint
+from ppocr.utils.errors import CheckpointError, ConfigError, TornCheckpointError
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,34 @@ def resume(g: dict, model, optimizer) -> dict | None:
         return None
     if isinstance(model, C.SavesOwnCheckpoints):
         return model.load_checkpoint(source, optimizer)
-    return load_checkpoint(source, model, optimizer)
+    return load_checkpoint(resume_prefix(source), model, optimizer)
+
+
+def resume_prefix(source: str) -> str:
+    """The checkpoint ``Global.checkpoints`` means: a prefix as given, or for a folder (or a prefix whose save was
+    interrupted) the newest complete checkpoint there; the choice is logged.
+
+    Raises:
+        CheckpointError: no complete checkpoint to resume from (the error of the prefix itself, naming others).
+    """
+    if os.path.isdir(source):
+        found = newest_complete(source)
+        if found is None:
+            raise CheckpointError(f"Global.checkpoints={source} is a folder without a complete checkpoint "
+                                  "(prefix.pdparams + prefix.states); pass a checkpoint prefix, e.g. .../latest")
+        logger.info("resuming from %s: the complete checkpoint of %s that is furthest along (global_step %s)",
+                    found[0], source, found[1].get("global_step"))
+        return found[0]
+    try:
+        verify_checkpoint(source)
+    except TornCheckpointError as e:
+        found = newest_complete(os.path.dirname(os.path.abspath(strip_suffix(source))))
+        if found is None:
+            raise
+        logger.warning("%s; resuming from %s instead, the complete checkpoint of that folder that is furthest along "
+                       "(global_step %s)", e, found[0], found[1].get("global_step"))
+        return found[0]
+    return source
 
 
 def load_trained_weights(g: dict, model, what: str, order: tuple[str, ...] = ("checkpoints", "pretrained_model"),

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime
 import logging
 import os
+import signal
+import threading
 import time
 from collections import deque
 from typing import Any, Callable
@@ -216,6 +218,42 @@ class CheckpointHook(HookBase):
         if self.trainer.stop_reason and get_rank() == 0:
             logger.info("stopping: %s", self.trainer.stop_reason)
             self.checkpointer.save("latest", self.trainer)
+
+
+@HOOKS.register()
+class SignalHook(HookBase):
+    """Ctrl-C (SIGINT) or SIGTERM during training: finish the current step, then stop, so ``CheckpointHook``
+    saves ``latest`` and the run resumes from it exactly (kraken's abort checkpoint). A second signal
+    stops at once. The handlers are installed for the run only (main thread) and restored afterwards."""
+
+    SIGNALS = ("SIGINT", "SIGTERM")
+
+    def __init__(self):
+        self.previous: dict = {}
+
+    def _handle(self, signum, frame):
+        name = signal.Signals(signum).name
+        if self.trainer.stop_reason and self.trainer.stop_reason.startswith("received "):
+            self._restore()
+            raise KeyboardInterrupt(f"second {name}: stopping without saving")
+        logger.warning("received %s: finishing this step, saving latest, then stopping (send it again to stop "
+                       "at once)", name)
+        self.trainer.request_stop(f"received {name}; latest is saved, resume with -o Global.checkpoints=.../latest")
+
+    def before_train(self):
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for name in self.SIGNALS:
+            sig = getattr(signal, name)
+            self.previous[sig] = signal.signal(sig, self._handle)
+
+    def _restore(self):
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+        self.previous = {}
+
+    def after_train(self):
+        self._restore()
 
 
 @HOOKS.register()

@@ -85,7 +85,8 @@ class GenericTask:
     global_keys: dict[str, str] = {}
     #: the hooks of a config without a ``Hooks`` section (each is left out when its Global key or the Eval
     #: section it needs is not set)
-    default_hooks = ("LRSchedulerHook", "LoggerHook", "EvalHook", "CheckpointHook", "TimeLimitHook", "VisualDLHook")
+    default_hooks = ("LRSchedulerHook", "LoggerHook", "EvalHook", "CheckpointHook", "SignalHook", "TimeLimitHook",
+                     "VisualDLHook")
 
     @classmethod
     def owns(cls, arch_cfg: dict) -> bool:

@@ -17,7 +17,7 @@ import numpy as np
 import paddle
 
 from ppocr.utils import safe_pickle
-from ppocr.utils.errors import CheckpointError
+from ppocr.utils.errors import CheckpointError, TornCheckpointError
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +85,8 @@ def check_digests(states: dict[str, Any], paths: dict[str, str], states_path: st
     for key, digest in states.get("_files", {}).items():
         path = paths[key]
         if not os.path.isfile(path) or file_digest(path) != digest:
-            raise CheckpointError(f"{path} does not match {states_path}: the checkpoint was only partly "
-                                  f"written (interrupted save){hint}")
+            raise TornCheckpointError(f"{path} does not match {states_path}: the checkpoint was only partly "
+                                      f"written (interrupted save){hint}")
 
 
 def set_state_strict(layer: paddle.nn.Layer, params: dict, source: str, fix: str) -> None:
@@ -164,6 +164,23 @@ def verify_checkpoint(prefix: str) -> dict[str, Any]:
     check_digests(states, {ext: f"{prefix}.{ext}" for ext in ("pdparams", "pdopt")}, prefix + ".states",
                   _alternatives(prefix))
     return states
+
+
+def newest_complete(folder: str) -> tuple[str, dict[str, Any]] | None:
+    """The complete checkpoint of ``folder`` that is furthest along (highest ``global_step``, then newest file),
+    with its states; None when the folder holds none. Torn or unreadable ones are passed over."""
+    found = []
+    for states_path in glob.glob(os.path.join(folder, "*.states")):
+        prefix = states_path[: -len(".states")]
+        try:
+            states = verify_checkpoint(prefix)
+        except CheckpointError:
+            continue
+        found.append((int(states.get("global_step", 0) or 0), os.path.getmtime(states_path), prefix, states))
+    if not found:
+        return None
+    _, _, prefix, states = max(found)
+    return prefix, states
 
 
 def _alternatives(prefix: str) -> str:

@@ -83,6 +83,48 @@ GLOBAL_KEYS = {
 }
 
 
+_INT, _NUM, _BOOL, _PATH = "an integer", "a number", "true or false", "a path (or empty)"
+#: the value kinds of the generic Global keys, checked before anything is built
+GLOBAL_TYPES = {
+    **{k: _INT for k in ("epoch_num", "log_smooth_window", "print_batch_step", "save_epoch_step", "max_text_length",
+                         "seed", "accumulation_steps", "num_threads", "max_steps")},
+    **{k: _NUM for k in ("max_train_seconds", "scale_loss")},
+    **{k: _BOOL for k in ("use_gpu", "use_xpu", "use_npu", "use_mlu", "use_visualdl", "cal_metric_during_train",
+                          "use_amp", "use_space_char", "use_sync_bn", "debug", "distributed", "infer_mode",
+                          "use_dynamic_loss_scaling")},
+    **{k: _PATH for k in ("save_model_dir", "pretrained_model", "checkpoints", "save_inference_dir", "save_res_path",
+                          "character_dict_path", "infer_img", "vis_font_path")},
+}
+_OPTIONAL = {"max_steps", "max_train_seconds", "seed", "num_threads", "max_text_length"}
+
+
+def _kind_ok(kind: str, value: Any) -> bool:
+    if kind == _BOOL:
+        return isinstance(value, bool)
+    if kind == _PATH:
+        return value is None or isinstance(value, str)
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) if kind == _INT else isinstance(value, (int, float))
+
+
+def check_global_types(glob: dict) -> None:
+    """Raise ConfigError for a generic Global key whose value has the wrong kind (``epoch_num: abc``)."""
+    for key, kind in GLOBAL_TYPES.items():
+        if key not in glob or (glob[key] is None and key in _OPTIONAL):
+            continue
+        value = glob[key]
+        if not _kind_ok(kind, value):
+            example = {_INT: "10", _NUM: "600", _BOOL: "true", _PATH: "./output/rec/"}[kind]
+            raise ConfigError(f"Global.{key} must be {kind}, got {value!r} ({type(value).__name__}); "
+                              f"e.g. -o Global.{key}={example}")
+    step = glob.get("eval_batch_step")
+    if step is not None and not (_kind_ok(_INT, step) or (isinstance(step, (list, tuple)) and len(step) == 2
+                                                           and all(_kind_ok(_INT, v) for v in step))):
+        raise ConfigError(f"Global.eval_batch_step must be [start, every] (two integers) or every, got {step!r}; "
+                          "e.g. -o Global.eval_batch_step=[0,500]")
+
+
 def _parse_value(text: str) -> Any:
     """Parse an override value as YAML; '1e-3' becomes a float, not YAML 1.1's string."""
     try:
@@ -178,6 +220,7 @@ def check_config(cfg: dict, ignored_global: Iterable[str] = ()) -> None:
     glob = cfg.get("Global") or {}
     if not isinstance(glob, dict):
         raise ConfigError(f"Global must be a mapping, got {glob!r}")
+    check_global_types(glob)
     known = known_global_keys()
     for key in glob:
         if key not in known and key not in ignored_global:

@@ -26,3 +26,7 @@ class SampleError(DataError):
 
 class CheckpointError(PPOCRError):
     """A checkpoint is missing, incomplete or does not fit the model."""
+
+
+class TornCheckpointError(CheckpointError):
+    """A checkpoint whose files are from different saves (a save was interrupted)."""

@@ -71,3 +71,23 @@ def test_resume_needs_the_same_model_and_pretrained_reports_what_differs(tmp_pat
     assert report["loaded"] == ["0.weight", "0.bias"] and len(report["mismatched"]) == 2
     np.testing.assert_array_equal(wider[0].weight.numpy(), model[0].weight.numpy())
     assert "mismatched" in caplog.text
+
+
+def test_resume_from_a_folder_or_a_torn_prefix_takes_the_furthest_complete_checkpoint(tmp_path, caplog):
+    from ppocr.engine.checkpoint import resume_prefix
+
+    model, opt = _trained()
+    save_checkpoint(str(tmp_path / "iter_epoch_1"), model, opt, {"global_step": 4})
+    save_checkpoint(str(tmp_path / "iter_epoch_2"), model, opt, {"global_step": 8})
+    save_checkpoint(str(tmp_path / "latest"), model, opt, {"global_step": 10})
+    assert resume_prefix(str(tmp_path)) == str(tmp_path / "latest")
+    assert resume_prefix(str(tmp_path / "iter_epoch_1")) == str(tmp_path / "iter_epoch_1")  # a prefix is a prefix
+    changed, _ = _trained(seed=3)
+    paddle.save(changed.state_dict(), str(tmp_path / "latest.pdparams"))  # latest torn by an interrupted save
+    assert resume_prefix(str(tmp_path)) == str(tmp_path / "iter_epoch_2")
+    assert resume_prefix(str(tmp_path / "latest")) == str(tmp_path / "iter_epoch_2")
+    assert "resuming from" in caplog.text and "iter_epoch_2" in caplog.text
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CheckpointError, match="folder without a complete checkpoint"):
+        resume_prefix(str(empty))

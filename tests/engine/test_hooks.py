@@ -137,3 +137,29 @@ def test_hook_states_are_keyed_by_class_and_position(caplog):
     again.set_hook_states({**trainer.hook_states(), "GoneHook": {"x": 1}})
     assert [h.value for h in fresh if isinstance(h, _Stateful)] == [1, 0, 3]
     assert "GoneHook" in caplog.text and "ignored" in caplog.text
+
+
+def test_ctrl_c_finishes_the_step_saves_latest_and_the_run_resumes(data_dir, tmp_path):
+    import os
+    import signal
+
+    from ppocr.engine.trainer import HookBase as Base
+    from ppocr.registry import HOOKS
+
+    class _Interrupt(Base):
+        def after_step(self):
+            if self.trainer.state.global_step == 2 and self.trainer.step_info.get("optimizer_stepped"):
+                os.kill(os.getpid(), signal.SIGINT)
+
+    HOOKS.register(_Interrupt, name="_Interrupt")
+    try:
+        before = signal.getsignal(signal.SIGINT)
+        cfg = rec_config(data_dir, str(tmp_path), ["Global.epoch_num=3"])
+        cfg["Hooks"] = ["LRSchedulerHook", "LoggerHook", "CheckpointHook", "SignalHook", "_Interrupt"]
+        r = train(cfg)
+        assert r["global_step"] == 2 and signal.getsignal(signal.SIGINT) is before  # handler restored
+        assert "received SIGINT" in open(tmp_path / "train.log").read()
+        cfg = rec_config(data_dir, str(tmp_path), ["Global.epoch_num=3", f"Global.checkpoints={tmp_path}/latest"])
+        assert train(cfg)["global_step"] == 12  # 3 epochs x 4 batches, continued from step 2
+    finally:
+        HOOKS._items.pop("_Interrupt", None)

@@ -1,5 +1,8 @@
+import os
+
 import pytest
 
+from ppocr.testing import REPO_ROOT
 from ppocr.utils.config import get_config, load_config, merge_overrides, parse_overrides
 from ppocr.utils.errors import ConfigError
 
@@ -79,3 +82,18 @@ def test_merge_does_not_mutate(cfg_path):
     cfg = load_config(cfg_path)
     merge_overrides(cfg, [("Global.epoch_num", 5)])
     assert cfg["Global"]["epoch_num"] == 2
+
+
+@pytest.mark.parametrize("override,match", [
+    ("Global.epoch_num=abc", r"Global.epoch_num must be an integer, got 'abc' \(str\); e.g. -o Global.epoch_num=10"),
+    ("Global.use_gpu=maybe", r"Global.use_gpu must be true or false, got 'maybe'"),
+    ("Global.max_train_seconds=soon", r"Global.max_train_seconds must be a number"),
+    ("Global.epoch_num=true", r"Global.epoch_num must be an integer, got True"),
+    ("Global.eval_batch_step=[0]", r"Global.eval_batch_step must be \[start, every\]"),
+    ("Global.save_model_dir=[a]", r"Global.save_model_dir must be a path"),
+])
+def test_global_values_of_the_wrong_kind_fail_before_anything_runs(override, match):
+    with pytest.raises(ConfigError, match=match):
+        get_config(os.path.join(REPO_ROOT, "configs", "rec", "rec_mv3_none_bilstm_ctc.yml"), [override])
+    get_config(os.path.join(REPO_ROOT, "configs", "rec", "rec_mv3_none_bilstm_ctc.yml"),
+               ["Global.eval_batch_step=500", "Global.checkpoints=null", "Global.max_steps=null"])
