@@ -9,6 +9,7 @@ into either ``None`` (``skip_bad_samples``; the collate function counts it) or a
 from __future__ import annotations
 
 import logging
+import os
 import random
 from typing import Sequence
 
@@ -121,6 +122,30 @@ class BaseRecDataSet(paddle.io.Dataset):
         s = sample_seed(self.seed, self.epoch, idx)
         random.seed(s)
         np.random.seed(s)
+
+    def preflight(self, items) -> None:
+        """Check what can be checked without decoding, before training: ``items`` yields
+        ``(location, image path or None, label or None)``. Missing images and labels a transform's
+        ``check_label(text)`` rejects raise a DataError naming the first one (or, with
+        ``skip_bad_samples``, are counted in one warning and skipped when read), so a bad line at the
+        end of a large file stops the run before its first step, not hours in."""
+        checks = [op.check_label for op in getattr(self.ops, "ops", []) if hasattr(op, "check_label")]
+        bad: list[str] = []
+        for loc, img_path, label in items:
+            reason = None
+            if img_path is not None and not os.path.isfile(img_path):
+                reason = f"image not found: {img_path}"
+            elif label is not None:
+                reason = next((r for r in (check(label) for check in checks) if r), None)
+            if reason:
+                if not self.skip_bad_samples:
+                    raise DataError(f"{loc}: {reason}. Fix or remove the {self.unit}, or set {self.mode}.dataset."
+                                    "skip_bad_samples: True to skip such samples (they are counted in the log); "
+                                    "found before training")
+                bad.append(f"{loc}: {reason}")
+        if bad:
+            logger.warning("%s dataset: %d bad sample(s) found before training will be skipped, e.g. %s", self.mode,
+                           len(bad), "; ".join(bad[:3]))
 
     def _note_skip(self, loc: str, reason: str) -> None:
         if self._skips_logged < MAX_LOGGED_SKIPS:

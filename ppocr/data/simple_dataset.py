@@ -89,6 +89,8 @@ class SimpleDataSet(BaseRecDataSet):
                            "; ".join(bad[:3]))
         if not self.samples:
             raise DataError(f"{mode}.dataset: no usable samples in {', '.join(self.label_file_list)}")
+        self.preflight((f"{self.label_file_list[fi]}:{no}", os.path.join(data_dir, rel), label)
+                       for fi, no, rel, label in self.samples)
         logger.info("%s dataset: %d samples from %d label file(s)", mode, len(self.samples),
                     len(self.label_file_list))
 

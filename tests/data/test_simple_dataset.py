@@ -83,15 +83,19 @@ def test_missing_and_empty_label_files(tmp_path):
     ("img/0.png\ta#b", None, r"not in the dictionary: '#'; add them to"),
 ])
 def test_bad_sample_errors_name_line_and_fix(tmp_path, line, setup, pattern):
-    ds, label = _dataset(tmp_path, ["img/0.png\tab", line])
+    (tmp_path / "img").mkdir(exist_ok=True)
     if setup == "empty":
         (tmp_path / "img" / "empty.png").write_bytes(b"")
     elif setup == "bad":
         (tmp_path / "img" / "bad.png").write_bytes(b"GIF89a... truncated garbage")
-    assert ds[0] is not None
     with pytest.raises(DataError) as info:
+        ds, label = _dataset(tmp_path, ["img/0.png\tab", line])  # missing files and bad labels: before training
+        assert setup is not None  # undecodable files are found when read
+        assert ds[0] is not None
         ds[1]
+    label = tmp_path / "labels.txt"
     msg = str(info.value)
+    assert msg.endswith("found before training") == (setup is None), msg
     assert msg.startswith(f"{label}:2: ")
     assert "Fix or remove the line, or set Train.dataset.skip_bad_samples: True" in msg
     import re
@@ -123,3 +127,9 @@ def test_ratio_list_is_seeded(tmp_path):
     assert len(a) == 10 and a.samples == b.samples
     with pytest.raises(ValueError, match="ratio_list"):
         _dataset(tmp_path, lines, transforms=[], ratio_list=1.5)
+
+
+def test_bad_samples_are_counted_before_training_when_skipping(tmp_path, caplog):
+    ds, _ = _dataset(tmp_path, ["img/0.png\tab", "img/missing.png\tab", "img/1.png\tabcdefg"], skip_bad_samples=True)
+    assert "2 bad sample(s) found before training will be skipped" in caplog.text
+    assert ds[0] is not None and ds[1] is None and ds[2] is None  # and skipped (counted) when read

@@ -105,6 +105,15 @@ class CTCLabelEncode:
                                   f"({', '.join(map(repr, missing))}); {hint}")
         return [self.dict[ch] for ch in text]
 
+    def check_label(self, text: str) -> str | None:
+        """Why ``text`` cannot be encoded, or None (the datasets check every label before training, so
+        characters that will be dropped are named in the log before the first step)."""
+        try:
+            self.encode(text)
+        except SampleError as e:
+            return str(e)
+        return None
+
     def __call__(self, data: dict) -> dict:
         ids = self.encode(data["label"])
         label = np.zeros(self.max_text_length, dtype=np.int64)
