@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -39,6 +40,7 @@ class TrainState:
     samples_seen: int = 0
     skipped: int = 0               # samples dropped by the data pipeline so far
     lr_scale: float = 1.0          # product of the factors given to Trainer.scale_lr
+    nonfinite: int = 0             # optimizer updates skipped because a loss was NaN or infinite
 
 
 class HookBase:
@@ -104,6 +106,8 @@ class Trainer:
         self._check_events()
         self.storage = EventStorage()
         self._sample_weighters: list[Callable] = []
+        self._nonfinite_pending = False
+        self._nonfinite_run = 0
         self.stop_reason: str | None = None
         self.world_size = paddle.distributed.get_world_size()
         self._last_batch: dict | None = None
@@ -259,6 +263,8 @@ class Trainer:
                 batch = dict(batch, sample_weight=paddle.to_tensor(weights))
             losses = self.loss_fn(preds, batch)
         loss = losses["loss"]
+        loss_value = float(loss)
+        self._nonfinite_pending |= not math.isfinite(loss_value)
         if weight != 1.0:
             loss = loss * weight
         scaled = loss / self.accumulation_steps if self.accumulation_steps > 1 else loss
@@ -268,7 +274,13 @@ class Trainer:
         else:
             scaled.backward()
         stepped = self.state.step_in_epoch % self.accumulation_steps == 0
-        if stepped:
+        skipped_update = stepped and self._agree_nonfinite()
+        if skipped_update:  # the iteration counts (schedule and hooks go on), its update is dropped
+            self.optimizer.clear_grad()
+            self.state.global_step += 1
+            self._skip_update(loss_value)
+        elif stepped:
+            self._nonfinite_run = 0
             if scaler is not None:
                 scaler.step(self.optimizer)
                 scaler.update()
@@ -280,4 +292,29 @@ class Trainer:
         self.state.samples_seen += n
         self.preds = preds
         self.step_info.update(losses={k: float(v) for k, v in losses.items()}, samples=n,
-                              batch_cost=time.perf_counter() - t0, optimizer_stepped=stepped)
+                              batch_cost=time.perf_counter() - t0, optimizer_stepped=stepped,
+                              nonfinite_skipped=skipped_update)
+
+    #: consecutive skipped updates after which training stops
+    MAX_NONFINITE = 20
+
+    def _agree_nonfinite(self) -> bool:
+        """Whether the update about to happen had a NaN/inf loss on any process (all skip it together)."""
+        bad, self._nonfinite_pending = self._nonfinite_pending, False
+        if self.world_size > 1:
+            flag = paddle.to_tensor([1 if bad else 0], dtype="int32")
+            paddle.distributed.all_reduce(flag, op=paddle.distributed.ReduceOp.MAX)
+            bad = bool(flag.item())
+        return bad
+
+    def _skip_update(self, loss_value: float) -> None:
+        """A NaN/inf loss: its gradients are dropped, so the weights (and the checkpoints) stay finite."""
+        self.state.nonfinite += 1
+        self._nonfinite_run += 1
+        if self.state.nonfinite <= 5:
+            logger.warning("loss is %s at iteration %d: its update is skipped (weights unchanged)%s",
+                           loss_value, self.state.global_step,
+                           "; further skips are only counted" if self.state.nonfinite == 5 else "")
+        if self._nonfinite_run >= self.MAX_NONFINITE:
+            self.request_stop(f"the loss was NaN or infinite for {self._nonfinite_run} updates in a row; lower "
+                              "Optimizer.lr, check the data, or set Global.divergence to revert and lower the LR")

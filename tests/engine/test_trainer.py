@@ -149,3 +149,33 @@ def test_required_events_are_checked_before_training():
     tr = trainer([PublishesEval()])
     tr.storage.put("eval", {"metrics": {"acc": 1.0}}, step=3)
     assert tr.storage.latest("eval") == (3, {"metrics": {"acc": 1.0}}) and tr.storage.latest("nope") is None
+
+
+def test_a_nan_loss_drops_its_update_and_a_run_of_them_stops_training(caplog):
+    calls = {"n": 0}
+
+    def loss(preds, batch, bad=(2,)):
+        calls["n"] += 1
+        out = mse(preds, batch)
+        return {"loss": out["loss"] * float("nan")} if calls["n"] in bad else out
+
+    class Weights(HookBase):
+        def __init__(self):
+            self.seen = []
+
+        def after_step(self):
+            self.seen.append(self.trainer.model.fc.weight.numpy().copy())
+
+    rec = Weights()
+    tr = trainer([rec], n=4, loss=loss)
+    state = tr.train()
+    assert state.global_step == 4 and state.nonfinite == 1 and tr.stop_reason is None
+    np.testing.assert_array_equal(rec.seen[1], rec.seen[0])  # step 2's update was dropped
+    assert not np.array_equal(rec.seen[2], rec.seen[1]) and all(np.isfinite(w).all() for w in rec.seen)
+    assert "loss is nan at iteration 2: its update is skipped" in caplog.text
+
+    calls["n"] = 0
+    tr = trainer([], n=30, loss=lambda p, b: loss(p, b, bad=range(5, 100)))
+    state = tr.train()
+    assert state.nonfinite == Trainer.MAX_NONFINITE and "NaN or infinite for 20 updates in a row" in tr.stop_reason
+    assert np.isfinite(tr.model.fc.weight.numpy()).all()
