@@ -155,7 +155,8 @@ class LoggerHook(HookBase):
 
 @HOOKS.register()
 class EvalHook(HookBase):
-    """Evaluates every ``interval`` steps after ``start`` (rank 0) and saves ``best_accuracy``."""
+    """Evaluates every ``interval`` steps after ``start`` (every process, the whole Eval set) and saves
+    ``best_accuracy`` (rank 0)."""
 
     def __init__(self, evaluate: Callable[[], dict], main_indicator: str, start: int = 0, interval: int = 500,
                  checkpointer: Checkpointer | None = None, final_eval: bool = True):
@@ -168,10 +169,11 @@ class EvalHook(HookBase):
     publishes = ("eval",)
 
     def _run(self):
+        # Every process evaluates the whole Eval set (as PaddleOCR does), so none waits in a collective
+        # while another evaluates (a slow evaluation would outlast the collective's timeout); the replicas
+        # are identical, so all reach the same metric and the same early-stopping decision. Rank 0 saves.
         st = self.trainer.state
         self.last_step = st.global_step
-        if get_rank() != 0:
-            return
         metric = self.evaluate()
         self.last_metric = metric
         logger.info("cur metric, " + ", ".join(f"{k}: {v}" for k, v in metric.items()))
@@ -183,7 +185,7 @@ class EvalHook(HookBase):
         if best is None or metric[self.main_indicator] >= best:
             epoch = st.epoch if st.step_in_epoch else st.epoch - 1   # after the loop, epoch already advanced
             st.best = dict(metric, best_epoch=epoch, best_step=st.global_step)
-            if self.checkpointer is not None:
+            if self.checkpointer is not None and get_rank() == 0:
                 self.checkpointer.save("best_accuracy", self.trainer)
         logger.info("best metric, " + ", ".join(f"{k}: {v}" for k, v in st.best.items()))
 

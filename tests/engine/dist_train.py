@@ -46,6 +46,19 @@ class StopOneRankHook(HookBase):
             self.trainer.request_stop(f"rank {self.rank} stops at step {self.step}")
 
 
+@HOOKS.register()
+class DumpEvalsHook(HookBase):
+    """Writes the eval events this rank saw: every rank evaluates, so none waits for another's evaluation."""
+
+    def __init__(self, out_dir: str):
+        self.out_dir = out_dir
+
+    def after_train(self):
+        evals = [(step, ev["metrics"]["acc"], ev["metrics"]["norm_edit_dis"])
+                 for step, ev in self.trainer.storage.history("eval")]
+        np.save(os.path.join(self.out_dir, f"evals{get_rank()}.npy"), np.array(evals, np.float64))
+
+
 if __name__ == "__main__":
     data_dir, save_dir, out_dir = sys.argv[1:4]
     hooks = f"LRSchedulerHook, LoggerHook, CheckpointHook, {{DumpWeightsHook: {{out_dir: {out_dir}}}}}"
@@ -53,6 +66,9 @@ if __name__ == "__main__":
     mode = sys.argv[4] if len(sys.argv) > 4 else ""
     if mode.startswith("stop"):   # e.g. stop1: rank 1 alone asks to stop
         hooks += f", {{StopOneRankHook: {{rank: {int(mode[4:])}, step: 1}}}}"
+    elif mode == "eval":          # evaluation every step on every rank
+        hooks += f", EvalHook, {{DumpEvalsHook: {{out_dir: {out_dir}}}}}"
+        extra += ["Global.eval_batch_step=[0,1]"]
     elif mode == "skip":          # batch 1 with a bad sample: one rank's batch is empty at some step
         extra = ["Train.loader.batch_size_per_card=1", "Train.dataset.skip_bad_samples=True"]
     train(rec_config(data_dir, save_dir, ["Global.epoch_num=2", "Global.print_batch_step=1", *extra,

@@ -65,3 +65,13 @@ def test_rank_with_only_skipped_samples_keeps_step(tmp_path):
     steps = 2 * ((NUM_TRAIN + 2) // 2)
     assert f"global_step: {steps}," in log and f"global_step: {steps + 1}," not in log
     assert "skipped" in log
+
+
+def test_every_rank_evaluates_so_none_waits_for_another(tmp_path):
+    """Rank 0 alone evaluating left rank 1 in the stop-flag all-reduce until gloo's timeout when evaluation was
+    slow; now every rank evaluates the whole Eval set, and the identical replicas agree on every metric."""
+    out, log = _launch(tmp_path, "eval")
+    a, b = np.load(out / "evals0.npy"), np.load(out / "evals1.npy")
+    assert len(a) == 4 and a.shape == b.shape  # one evaluation per step (4 steps; the final one is the last)
+    np.testing.assert_array_equal(a, b)
+    assert (tmp_path / "save" / "best_accuracy.pdparams").is_file()
