@@ -6,11 +6,13 @@ rename sequence was interrupted is detected on load instead of being half-used.
 """
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import logging
 import os
 import pickle
+import shutil
 from typing import Any, Callable
 
 import numpy as np
@@ -127,7 +129,12 @@ def strip_suffix(path: str) -> str:
 
 def save_checkpoint(prefix: str, model: paddle.nn.Layer, optimizer: paddle.optimizer.Optimizer | None,
                     states: dict[str, Any]) -> None:
-    """Write ``prefix.{pdparams,pdopt,states}`` atomically.
+    """Write ``prefix.{pdparams,pdopt,states}`` so that ``prefix`` is always the old or the new checkpoint.
+
+    Every file is written under a temporary name first (a full disk raises here, with the old
+    checkpoint untouched). The old checkpoint's files are then hard-linked as ``prefix.prev.*``, the
+    new files renamed into place (``.states`` last) and the links removed. A crash at any point leaves
+    a complete checkpoint under ``prefix`` or ``prefix.prev``, which resuming from the folder finds.
 
     Args:
         prefix: path without suffix, e.g. ``output/rec/latest``.
@@ -141,14 +148,53 @@ def save_checkpoint(prefix: str, model: paddle.nn.Layer, optimizer: paddle.optim
     files = {"pdparams": layer.state_dict()}
     if optimizer is not None:
         files["pdopt"] = optimizer.state_dict()
-    record = {}
-    for ext, obj in files.items():
-        paddle.save(obj, prefix + "." + ext + tag)
-        record[ext] = file_digest(prefix + "." + ext + tag)
+    record, written = {}, []
+    try:
+        for ext, obj in files.items():
+            written.append(prefix + "." + ext + tag)
+            paddle.save(obj, written[-1])
+            record[ext] = file_digest(written[-1])
+        written.append(prefix + ".states" + tag)
+        write_states(written[-1], dict(states, _files=record, _version=STATES_VERSION))
+    except OSError as e:
+        for path in written:
+            if os.path.exists(path):
+                os.remove(path)
+        full = " (the disk is full)" if e.errno == errno.ENOSPC else ""
+        raise CheckpointError(f"cannot write checkpoint {prefix}: {e.strerror or e}{full}; nothing was replaced, "
+                              f"so the previous {os.path.basename(prefix)} is intact; free space or point "
+                              "Global.save_model_dir elsewhere") from e
+    _keep_previous(prefix)
     for ext in files:
         _fsync_replace(prefix + "." + ext + tag, prefix + "." + ext)
-    write_states(prefix + ".states" + tag, dict(states, _files=record, _version=STATES_VERSION))
     _fsync_replace(prefix + ".states" + tag, prefix + ".states")
+    _remove(prefix + PREVIOUS)
+
+
+#: suffix of the previous version of a checkpoint while it is being replaced
+PREVIOUS = ".prev"
+_EXTS = ("pdparams", "pdopt", "states")
+
+
+def _remove(prefix: str) -> None:
+    for ext in _EXTS:
+        if os.path.exists(f"{prefix}.{ext}"):
+            os.remove(f"{prefix}.{ext}")
+
+
+def _keep_previous(prefix: str) -> None:
+    """Hard-link (else copy) the current complete checkpoint ``prefix`` as ``prefix.prev`` (``.states`` last)."""
+    prev = prefix + PREVIOUS
+    _remove(prev)
+    if not os.path.isfile(prefix + ".states"):
+        return
+    for ext in _EXTS:
+        src = f"{prefix}.{ext}"
+        if os.path.isfile(src):
+            try:
+                os.link(src, f"{prev}.{ext}")
+            except OSError:  # a file system without hard links
+                shutil.copy2(src, f"{prev}.{ext}")
 
 
 def verify_checkpoint(prefix: str) -> dict[str, Any]:

@@ -91,3 +91,55 @@ def test_resume_from_a_folder_or_a_torn_prefix_takes_the_furthest_complete_check
     empty.mkdir()
     with pytest.raises(CheckpointError, match="folder without a complete checkpoint"):
         resume_prefix(str(empty))
+
+
+def test_a_save_interrupted_between_renames_leaves_the_old_checkpoint_complete(tmp_path, monkeypatch):
+    from ppocr.engine.checkpoint import resume_prefix
+    from ppocr.utils import checkpoint as ckpt
+
+    model, opt = _trained()
+    prefix = str(tmp_path / "latest")
+    save_checkpoint(prefix, model, opt, {"global_step": 5})
+    assert sorted(os.listdir(tmp_path)) == ["latest.pdopt", "latest.pdparams", "latest.states"]  # no .prev left
+    real = ckpt._fsync_replace
+    calls = {"n": 0}
+
+    def killed_after_one(tmp, dst):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("kill -9 between two renames")
+        real(tmp, dst)
+
+    monkeypatch.setattr(ckpt, "_fsync_replace", killed_after_one)
+    newer, opt2 = _trained(seed=4)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(prefix, newer, opt2, {"global_step": 9})
+    monkeypatch.setattr(ckpt, "_fsync_replace", real)
+    with pytest.raises(CheckpointError, match="only partly written"):
+        verify_checkpoint(prefix)  # the new weights beside the old states: detected
+    assert verify_checkpoint(prefix + ".prev")["global_step"] == 5  # the old checkpoint, whole
+    assert resume_prefix(prefix) == prefix + ".prev"
+    other = _model(seed=2)
+    load_checkpoint(prefix + ".prev", other, None)
+    np.testing.assert_array_equal(other[0].weight.numpy(), model[0].weight.numpy())
+
+
+def test_disk_full_during_a_save_is_a_clear_error_and_keeps_the_old_checkpoint(tmp_path, monkeypatch):
+    import errno
+
+    model, opt = _trained()
+    prefix = str(tmp_path / "latest")
+    save_checkpoint(prefix, model, opt, {"global_step": 5})
+    real_save = paddle.save
+
+    def full_disk(obj, path, *args, **kwargs):
+        if path.endswith(".pdopt" + f".tmp{os.getpid()}"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_save(obj, path, *args, **kwargs)
+
+    monkeypatch.setattr(paddle, "save", full_disk)
+    with pytest.raises(CheckpointError, match=r"No space left on device \(the disk is full\); nothing was replaced, "
+                                              r"so the previous latest is intact"):
+        save_checkpoint(prefix, _trained(seed=4)[0], opt, {"global_step": 9})
+    assert sorted(os.listdir(tmp_path)) == ["latest.pdopt", "latest.pdparams", "latest.states"]  # temp files gone
+    assert verify_checkpoint(prefix)["global_step"] == 5
