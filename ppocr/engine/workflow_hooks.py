@@ -182,6 +182,15 @@ class DivergenceHook(HookBase):
         self.reverts = 0
         self.steps = 0
 
+    def state_dict(self) -> dict:
+        """The guard's counters (the in-memory snapshot is not saved: a resumed run takes a new one at its first
+        healthy step, from the checkpoint's weights)."""
+        return {"best": self.best, "reverts": self.reverts, "steps": self.steps, "losses": list(self.losses)}
+
+    def set_state_dict(self, state: dict) -> None:
+        self.best, self.reverts, self.steps = float(state["best"]), int(state["reverts"]), int(state["steps"])
+        self.losses = deque(state.get("losses", []), maxlen=self.window)
+
     def _take_snapshot(self):
         st = self.trainer.state
         model = _unwrap(self.trainer.model)

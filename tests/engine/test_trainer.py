@@ -179,3 +179,16 @@ def test_a_nan_loss_drops_its_update_and_a_run_of_them_stops_training(caplog):
     state = tr.train()
     assert state.nonfinite == Trainer.MAX_NONFINITE and "NaN or infinite for 20 updates in a row" in tr.stop_reason
     assert np.isfinite(tr.model.fc.weight.numpy()).all()
+
+
+def test_divergence_guard_state_round_trips():
+    from ppocr.engine.workflow_hooks import DivergenceHook
+
+    hook = DivergenceHook(warmup=0, window=3)
+    tr = trainer([hook], n=4)
+    tr.train()
+    state = hook.state_dict()
+    assert state["steps"] == 4 and len(state["losses"]) == 3 and state["reverts"] == 0
+    again = DivergenceHook(warmup=0, window=3)
+    again.set_state_dict(state)
+    assert again.state_dict() == state and again.snapshot is None  # a fresh snapshot is taken after resuming
