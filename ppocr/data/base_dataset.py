@@ -129,7 +129,7 @@ class BaseRecDataSet(paddle.io.Dataset):
         ``check_label(text)`` rejects raise a DataError naming the first one (or, with
         ``skip_bad_samples``, are counted in one warning and skipped when read), so a bad line at the
         end of a large file stops the run before its first step, not hours in."""
-        checks = [op.check_label for op in getattr(self.ops, "ops", []) if hasattr(op, "check_label")]
+        checks = [op.check_label for op in self.ops.ops if hasattr(op, "check_label")]
         bad: list[str] = []
         for loc, img_path, label in items:
             reason = None

@@ -29,7 +29,8 @@ def resume(g: dict, model, optimizer) -> dict | None:
         return None
     if isinstance(model, C.SavesOwnCheckpoints):
         return model.load_checkpoint(source, optimizer)
-    return load_checkpoint(resume_prefix(source), model, optimizer)
+    prefix, states = _resolve(source)
+    return load_checkpoint(prefix, model, optimizer, states)
 
 
 def resume_prefix(source: str) -> str:
@@ -39,6 +40,11 @@ def resume_prefix(source: str) -> str:
     Raises:
         CheckpointError: no complete checkpoint to resume from (the error of the prefix itself, naming others).
     """
+    return _resolve(source)[0]
+
+
+def _resolve(source: str) -> tuple[str, dict]:
+    """:func:`resume_prefix` and the verified states of that checkpoint."""
     if os.path.isdir(source):
         found = newest_complete(source)
         if found is None:
@@ -46,17 +52,16 @@ def resume_prefix(source: str) -> str:
                                   "(prefix.pdparams + prefix.states); pass a checkpoint prefix, e.g. .../latest")
         logger.info("resuming from %s: the complete checkpoint of %s that is furthest along (global_step %s)",
                     found[0], source, found[1].get("global_step"))
-        return found[0]
+        return found
     try:
-        verify_checkpoint(source)
+        return strip_suffix(source), verify_checkpoint(source)
     except TornCheckpointError as e:
         found = newest_complete(os.path.dirname(os.path.abspath(strip_suffix(source))))
         if found is None:
             raise
         logger.warning("%s; resuming from %s instead, the complete checkpoint of that folder that is furthest along "
                        "(global_step %s)", e, found[0], found[1].get("global_step"))
-        return found[0]
-    return source
+        return found
 
 
 def load_trained_weights(g: dict, model, what: str, order: tuple[str, ...] = ("checkpoints", "pretrained_model"),

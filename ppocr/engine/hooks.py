@@ -164,7 +164,6 @@ class EvalHook(HookBase):
         self.start, self.interval = int(start), max(1, int(interval))
         self.checkpointer, self.final_eval = checkpointer, final_eval
         self.last_step = -1
-        self.last_metric: dict | None = None
 
     publishes = ("eval",)
 
@@ -175,7 +174,6 @@ class EvalHook(HookBase):
         st = self.trainer.state
         self.last_step = st.global_step
         metric = self.evaluate()
-        self.last_metric = metric
         logger.info("cur metric, " + ", ".join(f"{k}: {v}" for k, v in metric.items()))
         if self.main_indicator not in metric:
             raise ConfigError(f"the eval metric has no {self.main_indicator!r} (got {sorted(metric)}); "
@@ -232,12 +230,14 @@ class SignalHook(HookBase):
 
     def __init__(self):
         self.previous: dict = {}
+        self.received = False
 
     def _handle(self, signum, frame):
         name = signal.Signals(signum).name
-        if self.trainer.stop_reason and self.trainer.stop_reason.startswith("received "):
+        if self.received:
             self._restore()
             raise KeyboardInterrupt(f"second {name}: stopping without saving")
+        self.received = True
         logger.warning("received %s: finishing this step, saving latest, then stopping (send it again to stop "
                        "at once)", name)
         self.trainer.request_stop(f"received {name}; latest is saved, resume with -o Global.checkpoints=.../latest")

@@ -35,6 +35,7 @@ from ppocr.utils.logging import get_rank, setup_logging
 
 logger = logging.getLogger(__name__)
 
+
 def prepare_run(cfg: dict, log_name: str | None) -> tuple[dict, str]:
     """Logging (``save_model_dir/<log_name>``), custom imports, device and seeds; returns ``(Global, device)``."""
     g = cfg["Global"]
@@ -209,7 +210,7 @@ def train(cfg: dict) -> dict[str, Any]:
             return evaluate_model(model, valid_loader, post, metric)
 
     checkpointer = H.Checkpointer(save_dir, model, optimizer, lr_scheduler, amp["scaler"] if amp else None,
-                                  side_files=core.get("side_files") or {})
+                                  side_files=core["side_files"])
     ctx = dict(lr_scheduler=lr_scheduler, steps_per_epoch=steps_per_epoch, train_metric=_train_metric(cfg, post),
                evaluate=evaluate, main_indicator=getattr(metric, "main_indicator", None), checkpointer=checkpointer,
                save_dir=save_dir)
@@ -297,7 +298,6 @@ def infer(cfg: dict) -> list[dict[str, Any]]:
 @_fresh_names
 def export(cfg: dict) -> str:
     """Export the model of ``cfg`` with the weights in ``Global.pretrained_model`` (or ``checkpoints``)."""
-
     prepare_run(cfg, None)
     task = task_for(cfg)
     return task.export(cfg, task.build_core(cfg))

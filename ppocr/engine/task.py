@@ -92,13 +92,17 @@ class GenericTask:
     def owns(cls, arch_cfg: dict) -> bool:
         return True
 
+    def build_postprocess(self, cfg: dict) -> tuple[Any, dict[str, Any]]:
+        """The post-processor of ``cfg`` and what else it brings into the core (a task's codec, say)."""
+        post = build_post_process(cfg["PostProcess"], cfg["Global"]) if cfg.get("PostProcess") else None
+        return post, {}
+
     def build_core(self, cfg: dict) -> dict[str, Any]:
-        g = cfg["Global"]
-        post = build_post_process(cfg["PostProcess"], g) if cfg.get("PostProcess") else None
+        post, extra = self.build_postprocess(cfg)
         num_classes = _character_count(post)
-        model = build_model(cfg["Architecture"], g, num_classes=num_classes)
+        model = build_model(cfg["Architecture"], cfg["Global"], num_classes=num_classes)
         check_model(model, cfg["Architecture"])
-        return {"postprocess": post, "model": model, "num_classes": num_classes, "side_files": {}}
+        return {"postprocess": post, "model": model, "num_classes": num_classes, "side_files": {}, **extra}
 
     def run_instead(self, cfg: dict) -> dict[str, Any] | None:
         return None

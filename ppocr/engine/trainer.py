@@ -254,17 +254,18 @@ class Trainer:
         """Forward, backward and (every ``accumulation_steps`` batches) an optimizer step. ``weight`` 0 makes
         a placeholder step (see :meth:`_placeholder_batch`): zero gradient, no samples counted."""
         t0 = time.perf_counter()
+        size = int(next(batch[k] for k in self.input_keys if k in batch).shape[0])
         with self._autocast():
             preds = self.model(batch)
             if self._sample_weighters:
-                weights = np.ones(int(next(batch[k] for k in self.input_keys if k in batch).shape[0]), np.float32)
+                weights = np.ones(size, np.float32)
                 for fn in self._sample_weighters:
                     weights = weights * np.asarray(fn(preds, batch), np.float32)
                 batch = dict(batch, sample_weight=paddle.to_tensor(weights))
             losses = self.loss_fn(preds, batch)
         loss = losses["loss"]
-        loss_value = float(loss)
-        self._nonfinite_pending |= not math.isfinite(loss_value)
+        values = {k: float(v) for k, v in losses.items()}  # one device sync for the log and the NaN guard
+        self._nonfinite_pending |= not math.isfinite(values["loss"])
         if weight != 1.0:
             loss = loss * weight
         scaled = loss / self.accumulation_steps if self.accumulation_steps > 1 else loss
@@ -278,7 +279,7 @@ class Trainer:
         if skipped_update:  # the iteration counts (schedule and hooks go on), its update is dropped
             self.optimizer.clear_grad()
             self.state.global_step += 1
-            self._skip_update(loss_value)
+            self._skip_update(values["loss"])
         elif stepped:
             self._nonfinite_run = 0
             if scaler is not None:
@@ -288,10 +289,10 @@ class Trainer:
                 self.optimizer.step()
             self.optimizer.clear_grad()
             self.state.global_step += 1
-        n = int(next(batch[k] for k in self.input_keys if k in batch).shape[0]) if weight else 0
+        n = size if weight else 0
         self.state.samples_seen += n
         self.preds = preds
-        self.step_info.update(losses={k: float(v) for k, v in losses.items()}, samples=n,
+        self.step_info.update(losses=values, samples=n,
                               batch_cost=time.perf_counter() - t0, optimizer_stepped=stepped,
                               nonfinite_skipped=skipped_update)
 

@@ -15,7 +15,6 @@ import copy
 import logging
 import math
 from collections import deque
-from typing import Any
 
 import numpy as np
 import paddle
@@ -23,7 +22,8 @@ import paddle
 from ppocr.engine import contracts as C
 from ppocr.engine.trainer import HookBase
 from ppocr.metrics.line_report import align, char_errors, word_errors
-from ppocr.registry import HOOKS, nearest
+from ppocr.registry import HOOKS
+from ppocr.utils.config import global_options
 from ppocr.utils.errors import ConfigError
 from ppocr.utils.logging import get_rank
 
@@ -32,18 +32,6 @@ logger = logging.getLogger(__name__)
 
 def _unwrap(model):
     return model._layers if isinstance(model, paddle.DataParallel) else model
-
-
-def _options(name: str, value: Any, defaults: dict) -> dict:
-    """``Global.<name>`` as a mapping over ``defaults`` (``true``/``{}`` take the defaults)."""
-    if value is True or value is None:
-        value = {}
-    if not isinstance(value, dict):
-        raise ConfigError(f"Global.{name} must be a mapping ({', '.join(defaults)}) or true, got {value!r}")
-    for key in value:
-        if key not in defaults:
-            raise ConfigError(f"unknown key Global.{name}.{key}; {nearest(key, defaults)}")
-    return {**defaults, **value}
 
 
 # -- freezing ------------------------------------------------------------------------------------
@@ -345,10 +333,12 @@ def workflow_hooks(g: dict, postprocess=None, line_recognizer: bool = False) -> 
     if g.get("perfect_sample_delay"):
         first.append(PerfectSampleDelayHook(g["perfect_sample_delay"]))
     if g.get("divergence"):
-        first.append(DivergenceHook(**_options("divergence", g["divergence"], DivergenceHook.DEFAULTS)))
+        opts = global_options("divergence", g["divergence"], DivergenceHook.DEFAULTS, allow_true=True)
+        first.append(DivergenceHook(**opts))
     stop = g.get("early_stopping")
     if stop or g.get("target_error_rate") is not None:
-        opts = _options("early_stopping", stop, EarlyStoppingHook.DEFAULTS) if stop else {"lag": None}
+        opts = global_options("early_stopping", stop, EarlyStoppingHook.DEFAULTS, allow_true=True) if stop \
+            else {"lag": None}
         last.append(EarlyStoppingHook(**opts, target_error_rate=g.get("target_error_rate")))
     if postprocess is not None and (line_recognizer or g.get("debug_interval")):
         last.append(LineProgressHook(postprocess, g.get("print_batch_step", 10), g.get("debug_interval") or 0))

@@ -1,8 +1,10 @@
 """Checkpoints in PaddleOCR's layout: ``prefix.pdparams``, ``prefix.pdopt``, ``prefix.states``.
 
-Writes are atomic: each file goes to a temporary name and is renamed into place, ``.states``
-last. ``.states`` records the size and hash of the other two files, so a checkpoint whose
-rename sequence was interrupted is detected on load instead of being half-used.
+A save writes every file under a temporary name, keeps the previous files as ``prefix.prev.*``
+while the new ones are renamed in (``.states`` last) and then drops them (:func:`save_checkpoint`).
+``.states`` records the hash of the other two files, so a checkpoint whose renames were interrupted
+is detected on load instead of being half-used. Files are read without running code
+(:mod:`ppocr.utils.safe_pickle`).
 """
 from __future__ import annotations
 
@@ -24,6 +26,9 @@ from ppocr.utils.errors import CheckpointError, TornCheckpointError
 logger = logging.getLogger(__name__)
 
 STATES_VERSION = 1
+#: suffix of the previous version of a checkpoint while it is being replaced
+PREVIOUS = ".prev"
+_EXTS = ("pdparams", "pdopt", "states")
 
 
 def file_digest(path: str) -> str:
@@ -63,8 +68,8 @@ def write_states(path: str, states: dict[str, Any]) -> None:
         pickle.dump(states, f, protocol=4)
 
 
-def read_states(path: str, hint: str = "") -> dict[str, Any]:
-    """Read a training-state file; ``hint`` is appended to the error.
+def read_states(path: str) -> dict[str, Any]:
+    """Read a training-state file.
 
     Raises:
         CheckpointError: unreadable or not a state file.
@@ -72,13 +77,13 @@ def read_states(path: str, hint: str = "") -> dict[str, Any]:
     try:
         states = safe_pickle.load(path)
     except CheckpointError as e:
-        raise CheckpointError(f"{path} cannot be read: {e}{hint}") from e
+        raise CheckpointError(f"{path} cannot be read: {e}") from e
     if not isinstance(states, dict):
-        raise CheckpointError(f"{path} cannot be read: it holds a {type(states).__name__}, not a state mapping{hint}")
+        raise CheckpointError(f"{path} cannot be read: it holds a {type(states).__name__}, not a state mapping")
     return states
 
 
-def check_digests(states: dict[str, Any], paths: dict[str, str], states_path: str, hint: str = "") -> None:
+def check_digests(states: dict[str, Any], paths: dict[str, str], states_path: str) -> None:
     """Check that each file the states record (``states['_files']``: key -> hash) is at ``paths[key]`` unchanged.
 
     Raises:
@@ -88,7 +93,22 @@ def check_digests(states: dict[str, Any], paths: dict[str, str], states_path: st
         path = paths[key]
         if not os.path.isfile(path) or file_digest(path) != digest:
             raise TornCheckpointError(f"{path} does not match {states_path}: the checkpoint was only partly "
-                                      f"written (interrupted save){hint}")
+                                      "written (interrupted save)")
+
+
+def compare_state(own: dict, params: dict) -> dict[str, list[str]]:
+    """How ``params`` fits a model's ``own`` state dict: ``{'loaded', 'missing', 'unexpected', 'mismatched'}``
+    parameter names (``mismatched``: present with another shape)."""
+    report: dict[str, list[str]] = {"loaded": [], "missing": [], "unexpected": [k for k in params if k not in own],
+                                    "mismatched": []}
+    for key, value in own.items():
+        if key not in params:
+            report["missing"].append(key)
+        elif list(value.shape) != list(params[key].shape):
+            report["mismatched"].append(key)
+        else:
+            report["loaded"].append(key)
+    return report
 
 
 def set_state_strict(layer: paddle.nn.Layer, params: dict, source: str, fix: str) -> None:
@@ -97,13 +117,10 @@ def set_state_strict(layer: paddle.nn.Layer, params: dict, source: str, fix: str
     Raises:
         CheckpointError: naming the missing, unexpected and mismatched parameters, then ``fix``.
     """
-    own = layer.state_dict()
-    missing = [k for k in own if k not in params]
-    unexpected = [k for k in params if k not in own]
-    bad_shape = [k for k in own if k in params and list(own[k].shape) != list(params[k].shape)]
-    if missing or unexpected or bad_shape:
-        raise CheckpointError(f"{source} does not fit this model (missing {missing[:5]}, unexpected {unexpected[:5]}, "
-                              f"shape mismatch {bad_shape[:5]}); {fix}")
+    r = compare_state(layer.state_dict(), params)
+    if r["missing"] or r["unexpected"] or r["mismatched"]:
+        raise CheckpointError(f"{source} does not fit this model (missing {r['missing'][:5]}, unexpected "
+                              f"{r['unexpected'][:5]}, shape mismatch {r['mismatched'][:5]}); {fix}")
     layer.set_state_dict(params)
 
 
@@ -171,11 +188,6 @@ def save_checkpoint(prefix: str, model: paddle.nn.Layer, optimizer: paddle.optim
     _remove(prefix + PREVIOUS)
 
 
-#: suffix of the previous version of a checkpoint while it is being replaced
-PREVIOUS = ".prev"
-_EXTS = ("pdparams", "pdopt", "states")
-
-
 def _remove(prefix: str) -> None:
     for ext in _EXTS:
         if os.path.exists(f"{prefix}.{ext}"):
@@ -200,33 +212,40 @@ def _keep_previous(prefix: str) -> None:
 def verify_checkpoint(prefix: str) -> dict[str, Any]:
     """Return the ``.states`` of a complete checkpoint, or raise CheckpointError saying what is wrong."""
     prefix = strip_suffix(prefix)
+    try:
+        return _verified_states(prefix)
+    except CheckpointError as e:  # the folder is listed only when something is wrong
+        raise type(e)(f"{e}{_alternatives(prefix)}") from e
+
+
+def _verified_states(prefix: str) -> dict[str, Any]:
     if not os.path.isfile(prefix + ".pdparams"):
         raise CheckpointError(f"checkpoint {prefix}.pdparams not found; pass the prefix, "
-                              f"e.g. -o Global.checkpoints=./output/rec/latest{_alternatives(prefix)}")
+                              "e.g. -o Global.checkpoints=./output/rec/latest")
     if not os.path.isfile(prefix + ".states"):
         raise CheckpointError(f"{prefix}.states is missing, so training cannot resume exactly from {prefix}; "
-                              f"use Global.pretrained_model={prefix} to load the weights only{_alternatives(prefix)}")
-    states = read_states(prefix + ".states", _alternatives(prefix))
-    check_digests(states, {ext: f"{prefix}.{ext}" for ext in ("pdparams", "pdopt")}, prefix + ".states",
-                  _alternatives(prefix))
+                              f"use Global.pretrained_model={prefix} to load the weights only")
+    states = read_states(prefix + ".states")
+    check_digests(states, {ext: f"{prefix}.{ext}" for ext in ("pdparams", "pdopt")}, prefix + ".states")
     return states
 
 
 def newest_complete(folder: str) -> tuple[str, dict[str, Any]] | None:
     """The complete checkpoint of ``folder`` that is furthest along (highest ``global_step``, then newest file),
     with its states; None when the folder holds none. Torn or unreadable ones are passed over."""
-    found = []
+    ranked = []
     for states_path in glob.glob(os.path.join(folder, "*.states")):
-        prefix = states_path[: -len(".states")]
         try:
-            states = verify_checkpoint(prefix)
+            step = int(read_states(states_path).get("global_step", 0) or 0)
         except CheckpointError:
             continue
-        found.append((int(states.get("global_step", 0) or 0), os.path.getmtime(states_path), prefix, states))
-    if not found:
-        return None
-    _, _, prefix, states = max(found)
-    return prefix, states
+        ranked.append((step, os.path.getmtime(states_path), states_path[: -len(".states")]))
+    for _, _, prefix in sorted(ranked, reverse=True):  # files are hashed only until one is complete
+        try:
+            return prefix, _verified_states(prefix)
+        except CheckpointError:
+            continue
+    return None
 
 
 def _alternatives(prefix: str) -> str:
@@ -239,10 +258,14 @@ def _alternatives(prefix: str) -> str:
     return ("; other checkpoints in that folder: " + ", ".join(found[:5])) if found else ""
 
 
-def load_checkpoint(prefix: str, model: paddle.nn.Layer, optimizer: paddle.optimizer.Optimizer | None) -> dict:
-    """Restore weights and optimizer state for an exact resume; returns the ``.states`` dict."""
+def load_checkpoint(prefix: str, model: paddle.nn.Layer, optimizer: paddle.optimizer.Optimizer | None,
+                    states: dict[str, Any] | None = None) -> dict:
+    """Restore weights and optimizer state for an exact resume; returns the ``.states`` dict.
+
+    ``states``: what :func:`verify_checkpoint` already returned for ``prefix`` (it is not verified again).
+    """
     prefix = strip_suffix(prefix)
-    states = verify_checkpoint(prefix)
+    states = verify_checkpoint(prefix) if states is None else states
     layer = model._layers if isinstance(model, paddle.DataParallel) else model
     set_state_strict(layer, safe_pickle.load_params(prefix + ".pdparams"), f"{prefix}.pdparams",
                      "to start from its weights with a changed model use Global.pretrained_model instead of "
@@ -267,17 +290,10 @@ def load_pretrained(path: str, model: paddle.nn.Layer) -> dict[str, list[str]]:
     params = safe_pickle.load_params(prefix + ".pdparams")
     layer = model._layers if isinstance(model, paddle.DataParallel) else model
     own = layer.state_dict()
-    report = {"loaded": [], "missing": [], "unexpected": [k for k in params if k not in own], "mismatched": []}
-    new_state = {}
-    for key, value in own.items():
-        if key not in params:
-            report["missing"].append(key)
-        elif list(value.shape) != list(params[key].shape):
-            report["mismatched"].append(f"{key}: checkpoint {list(params[key].shape)} vs model {list(value.shape)}")
-        else:
-            new_state[key] = params[key]
-            report["loaded"].append(key)
-    layer.set_state_dict(new_state)
+    report = compare_state(own, params)
+    report["mismatched"] = [f"{k}: checkpoint {list(params[k].shape)} vs model {list(own[k].shape)}"
+                            for k in report["mismatched"]]
+    layer.set_state_dict({k: params[k] for k in report["loaded"]})
     logger.info("loaded %d/%d parameters from %s", len(report["loaded"]), len(own), prefix)
     for kind in ("missing", "unexpected", "mismatched"):
         for item in report[kind]:

@@ -228,6 +228,24 @@ def check_config(cfg: dict, ignored_global: Iterable[str] = ()) -> None:
                               f"(docs: README, 'Global keys')")
 
 
+def global_options(name: str, value: Any, defaults: dict[str, Any], allow_true: bool = False) -> dict[str, Any]:
+    """``Global.<name>``, a mapping of options, merged over ``defaults`` (``None``/``{}``, and ``true`` when
+    ``allow_true``, take the defaults).
+
+    Raises:
+        ConfigError: not a mapping, or an unknown option (naming the nearest valid ones).
+    """
+    if value is None or (allow_true and value is True):
+        value = {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"Global.{name} must be a mapping of options ({', '.join(defaults)})"
+                          f"{' or true' if allow_true else ''}, got {value!r}")
+    for key in value:
+        if key not in defaults:
+            raise ConfigError(f"unknown key Global.{name}.{key}; {nearest(key, defaults)}")
+    return {**defaults, **value}
+
+
 def ignored_global_keys(cfg: dict) -> list[str]:
     """The Global keys of ``cfg`` that are accepted but have no effect here (PaddleOCR keys)."""
     return [k for k in cfg.get("Global") or {} if GLOBAL_KEYS.get(k) == IGNORED]

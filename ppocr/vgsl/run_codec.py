@@ -39,8 +39,9 @@ import logging
 import os
 from typing import Any
 
-from ppocr.registry import DATASETS, accepted_params, build, nearest
+from ppocr.registry import DATASETS, accepted_params, build
 from ppocr.utils.checkpoint import strip_suffix
+from ppocr.utils.config import global_options
 from ppocr.utils.errors import ConfigError, DataError
 from ppocr.vgsl.codec import Codec, UnknownCharactersError
 
@@ -59,16 +60,7 @@ def codec_options(global_cfg: dict | None) -> dict[str, Any]:
     Raises:
         ConfigError: not a mapping, or an unknown key (with the nearest valid one).
     """
-    raw = (global_cfg or {}).get("codec")
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"Global.codec must be a mapping of codec options ({', '.join(CODEC_DEFAULTS)}), "
-                          f"got {raw!r}")
-    for key in raw:
-        if key not in CODEC_DEFAULTS:
-            raise ConfigError(f"unknown key Global.codec.{key}; {nearest(key, CODEC_DEFAULTS)}")
-    return {**CODEC_DEFAULTS, **raw}
+    return global_options("codec", (global_cfg or {}).get("codec"), CODEC_DEFAULTS)
 
 
 def stored_codec_file(weights: str) -> str:

@@ -16,7 +16,6 @@ from typing import Any
 
 from ppocr.engine.task import GenericTask
 from ppocr.engine.workflow_hooks import workflow_hooks
-from ppocr.modeling import build_model
 from ppocr.registry import POSTPROCESS, TASKS, accepted_params, build
 from ppocr.vgsl.convert import convert
 from ppocr.vgsl.finetune import continue_from
@@ -49,19 +48,18 @@ class VGSLTask(GenericTask):
     def owns(cls, arch_cfg: dict) -> bool:
         return arch_cfg.get("name") == "VGSLModel"
 
+    def build_postprocess(self, cfg: dict) -> tuple[Any, dict[str, Any]]:
+        if not _takes_codec(cfg.get("PostProcess")):  # e.g. CTCLabelDecode with a PaddleOCR dictionary
+            return super().build_postprocess(cfg)[0], {"codec": None}
+        codec, _ = resolve_codec(cfg)
+        post = build(cfg["PostProcess"], POSTPROCESS, where="PostProcess", global_cfg=cfg["Global"], codec=codec)
+        return post, {"codec": codec}
+
     def build_core(self, cfg: dict) -> dict[str, Any]:
-        g = cfg["Global"]
-        if g.get("continue_from"):  # old weights and codec, resized or appended to
-            core = continue_from(cfg)
-        elif not _takes_codec(cfg.get("PostProcess")):  # e.g. CTCLabelDecode with a PaddleOCR dictionary
-            return dict(super().build_core(cfg), codec=None)
-        else:
-            codec, _ = resolve_codec(cfg)
-            post = build(cfg["PostProcess"], POSTPROCESS, where="PostProcess", global_cfg=g, codec=codec) \
-                if cfg.get("PostProcess") else None
-            model = build_model(cfg["Architecture"], g, num_classes=codec.num_classes)
-            core = {"postprocess": post, "model": model, "num_classes": codec.num_classes, "codec": codec}
-        core["side_files"] = {CODEC_SUFFIX: core["codec"]}
+        # continue_from: old weights and codec, resized or appended to
+        core = continue_from(cfg) if cfg["Global"].get("continue_from") else super().build_core(cfg)
+        if core["codec"] is not None:
+            core["side_files"] = {CODEC_SUFFIX: core["codec"]}
         return core
 
     def run_instead(self, cfg: dict) -> dict[str, Any] | None:

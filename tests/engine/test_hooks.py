@@ -163,3 +163,20 @@ def test_ctrl_c_finishes_the_step_saves_latest_and_the_run_resumes(data_dir, tmp
         assert train(cfg)["global_step"] == 12  # 3 epochs x 4 batches, continued from step 2
     finally:
         HOOKS._items.pop("_Interrupt", None)
+
+
+def test_a_second_signal_stops_at_once_and_restores_the_handlers():
+    import signal
+
+    from ppocr.engine.hooks import SignalHook
+
+    hook = SignalHook()
+    trainer = Trainer(None, None, None, [], epoch_num=1, hooks=[hook])
+    before = signal.getsignal(signal.SIGTERM)
+    hook.before_train()
+    assert signal.getsignal(signal.SIGTERM) == hook._handle
+    hook._handle(signal.SIGTERM, None)
+    assert trainer.stop_reason.startswith("received SIGTERM")
+    with pytest.raises(KeyboardInterrupt, match="second SIGTERM"):
+        hook._handle(signal.SIGTERM, None)
+    assert signal.getsignal(signal.SIGTERM) is before

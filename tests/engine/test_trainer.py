@@ -192,3 +192,23 @@ def test_divergence_guard_state_round_trips():
     again = DivergenceHook(warmup=0, window=3)
     again.set_state_dict(state)
     assert again.state_dict() == state and again.snapshot is None  # a fresh snapshot is taken after resuming
+
+
+def test_early_stopping_counts_on_from_its_saved_state():
+    from ppocr.engine.hooks import EvalHook
+    from ppocr.engine.workflow_hooks import EarlyStoppingHook
+
+    def run(state):
+        values = iter([0.5] * 8)
+        stop = EarlyStoppingHook(lag=3)
+        if state:
+            stop.set_state_dict(state)
+        tr = trainer([EvalHook(lambda: {"acc": next(values)}, "acc", 0, 1), stop], n=6)
+        tr.train()
+        return tr, stop
+
+    fresh, _ = run(None)
+    assert fresh.state.global_step == 4 and "did not improve" in fresh.stop_reason  # best at 1, then 3 bad
+    resumed, stop = run({"best": 0.6, "bad": 2, "seen": -1})  # two bad evaluations before the checkpoint
+    assert resumed.state.global_step == 1 and "did not improve" in resumed.stop_reason
+    assert stop.state_dict() == {"best": 0.6, "bad": 3, "seen": 1}

@@ -90,16 +90,11 @@ def normalize_image(img: np.ndarray) -> np.ndarray:
     if img.ndim == 2:
         return img
     c = img.shape[2]
-    if c == 1:
-        return img[:, :, 0]
-    if c == 2:
-        grey = np.repeat(img[:, :, :1], 3, axis=2)
-        return np.ascontiguousarray(composite_alpha(np.concatenate([grey, img[:, :, 1:2]], axis=2))[:, :, 0])
-    if c == 4:
-        return composite_alpha(img)
-    if c != 3:
+    if c not in (1, 2, 3, 4):
         raise ValueError(f"expected 1, 2, 3 or 4 channels, got {c}")
-    return img
+    if c in (2, 4):
+        img = composite_alpha(img)
+    return np.ascontiguousarray(img[:, :, 0]) if img.shape[2] == 1 else img
 
 
 def to_bgr(img: np.ndarray) -> np.ndarray:
@@ -151,18 +146,18 @@ def to_uint8(img: np.ndarray) -> np.ndarray:
 
 
 def composite_alpha(img: np.ndarray, background: int = 255) -> np.ndarray:
-    """Blend a 4-channel ``uint8`` image over a flat background and drop the alpha channel.
+    """Blend a ``uint8`` image whose last channel is alpha over a flat background and drop the alpha.
 
     Args:
-        img: ``HxWx4`` colour + alpha image.
+        img: ``HxWx4`` BGRA or ``HxWx2`` grey + alpha.
         background: grey level of the background (white by default, so dark text on a
             transparent background stays readable).
 
     Returns:
-        ``HxWx3`` ``uint8`` image.
+        ``HxWx3`` or ``HxWx1`` ``uint8`` image.
     """
-    color = img[:, :, :3].astype(np.float32)
-    alpha = img[:, :, 3:4].astype(np.float32) / 255.0
+    color = img[:, :, :-1].astype(np.float32)
+    alpha = img[:, :, -1:].astype(np.float32) / 255.0
     out = color * alpha + float(background) * (1.0 - alpha)
     return np.clip(out.round(), 0, 255).astype(np.uint8)
 
@@ -215,18 +210,18 @@ def to_channels(img: np.ndarray, channels: int) -> np.ndarray:
     """Convert an image to ``channels`` (1 or 3) channels, BGR order assumed for colour.
 
     Args:
-        img: ``HxW``, ``HxWx1``, ``HxWx3`` or ``HxWx4`` image.
+        img: ``HxW``, ``HxWx1`` or ``HxWx3`` image (any dtype), or a ``uint8`` one with alpha
+            (``HxWx2``, ``HxWx4``), which is composited over white first as :func:`normalize_image` does.
         channels: 1 or 3.
 
     Returns:
-        ``HxWx1`` or ``HxWx3`` array of the same dtype.
+        ``HxWx1`` or ``HxWx3`` array of the input's dtype.
     """
+    if img.ndim == 3 and img.shape[2] in (2, 4):
+        img = normalize_image(img)
     if img.ndim == 2:
         img = img[:, :, None]
     c = img.shape[2]
-    if c == 4:
-        img = img[:, :, :3]
-        c = 3
     if c == channels:
         return img
     if channels == 1:

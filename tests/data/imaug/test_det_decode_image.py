@@ -123,4 +123,8 @@ def test_training_serving_and_line_readers_see_identical_pixels(tmp_path):
         grey = DecodeImage("GRAY")({"image": path.read_bytes()})["image"]
         if name != "jpg":  # JPEGs decode straight to grey (libjpeg's luma), as PaddleOCR's GRAY mode
             np.testing.assert_array_equal(grey, F.to_channels(train, 1), err_msg=name)
+    # and those pixels are the right ones: alpha composited over white, not dropped
+    bgra = cv2.imdecode(np.fromfile(str(tmp_path / "png_bgra.png"), np.uint8), cv2.IMREAD_UNCHANGED).astype(np.float64)
+    want = np.round(bgra[:, :, :3] * bgra[:, :, 3:] / 255 + 255 * (1 - bgra[:, :, 3:] / 255)).astype(np.uint8)
+    np.testing.assert_array_equal(read_image(str(tmp_path / "png_bgra.png")), want)
     assert read_image(str(tmp_path / "missing.png")) is None
