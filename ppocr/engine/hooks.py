@@ -217,30 +217,42 @@ class CheckpointHook(HookBase):
     def after_train(self):
         if self.trainer.stop_reason and get_rank() == 0:
             logger.info("stopping: %s", self.trainer.stop_reason)
-            self.checkpointer.save("latest", self.trainer)
+            path = self.checkpointer.save("latest", self.trainer)
+            logger.info("saved %s at step %d; to continue, add -o Global.checkpoints=%s to the same command",
+                        path, self.trainer.state.global_step, os.path.abspath(path))
 
 
 @HOOKS.register()
 class SignalHook(HookBase):
     """Ctrl-C (SIGINT) or SIGTERM during training: finish the current step, then stop, so ``CheckpointHook``
     saves ``latest`` and the run resumes from it exactly (kraken's abort checkpoint). A second signal
-    stops at once. The handlers are installed for the run only (main thread) and restored afterwards."""
+    stops at once. The handlers are installed for the run only (main thread) and restored afterwards.
+
+    Under ``paddle.distributed.launch``, a signal to the launcher reaches every process as SIGTERM, repeated
+    three times 0.2 s apart (the launcher's ``terminate``), and the launcher kills what is left after 30 s.
+    So a repeat within ``repeat_window_s`` of the first signal is the same request, not a second one; the
+    processes agree on the step to stop at (:mod:`ppocr.engine.ranks`) and rank 0 saves ``latest``.
+    """
 
     SIGNALS = ("SIGINT", "SIGTERM")
 
-    def __init__(self):
+    def __init__(self, repeat_window_s: float = 1.0):
+        self.repeat_window_s = float(repeat_window_s)
         self.previous: dict = {}
-        self.received = False
+        self.received_at: float | None = None
 
     def _handle(self, signum, frame):
         name = signal.Signals(signum).name
-        if self.received:
+        now = time.monotonic()
+        if self.received_at is not None:
+            if now - self.received_at < self.repeat_window_s:
+                return
             self._restore()
             raise KeyboardInterrupt(f"second {name}: stopping without saving")
-        self.received = True
+        self.received_at = now
         logger.warning("received %s: finishing this step, saving latest, then stopping (send it again to stop "
                        "at once)", name)
-        self.trainer.request_stop(f"received {name}; latest is saved, resume with -o Global.checkpoints=.../latest")
+        self.trainer.request_stop(f"received {name}")
 
     def before_train(self):
         if threading.current_thread() is not threading.main_thread():

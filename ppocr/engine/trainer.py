@@ -22,6 +22,7 @@ import numpy as np
 import paddle
 
 from ppocr.engine.events import EventStorage
+from ppocr.engine.ranks import RankMeeting
 from ppocr.optimizer.learning_rate import scale_lr
 from ppocr.registry import HOOKS
 from ppocr.utils.errors import ConfigError, DataError
@@ -110,6 +111,7 @@ class Trainer:
         self._nonfinite_run = 0
         self.stop_reason: str | None = None
         self.world_size = paddle.distributed.get_world_size()
+        self._meeting = RankMeeting(self.world_size)
         self._last_batch: dict | None = None
         self.step_info: dict[str, Any] = {}
         self.batch: dict | None = None
@@ -173,16 +175,15 @@ class Trainer:
         """Ask the loop to stop after the current step (hooks use it, e.g. for time limits)."""
         self.stop_reason = self.stop_reason or reason
 
-    def _agree_on_stop(self) -> None:
-        """With several processes, stop all of them at the same step when any one asks to.
+    def _agree_on_stop(self, where: str) -> None:
+        """With several processes, wait for all of them, and stop all at the same step when any one asks to.
 
-        A rank that left the loop alone would leave the others waiting in the next gradient
-        all-reduce: rank 0 alone evaluates (early stopping), each rank sees its own loss (divergence)
-        and its own clock (time limit).
+        A rank that left the loop alone would leave the others waiting in the next gradient all-reduce (rank 0
+        alone saves checkpoints, each rank sees its own loss and its own clock); one that ran ahead into the
+        all-reduce while another still evaluated or saved would die at gloo's 30 s timeout. The meeting goes
+        through the launcher's store, which has no such timeout (:mod:`ppocr.engine.ranks`).
         """
-        flag = paddle.to_tensor([1 if self.stop_reason else 0], dtype="int32")
-        paddle.distributed.all_reduce(flag, op=paddle.distributed.ReduceOp.MAX)
-        if int(flag.item()) and not self.stop_reason:
+        if self._meeting.meet(bool(self.stop_reason), where) and not self.stop_reason:
             self.stop_reason = "another process asked to stop (see its log)"
 
     def train(self) -> TrainState:
@@ -223,13 +224,15 @@ class Trainer:
             if self.max_steps is not None and st.global_step >= self.max_steps:
                 self.request_stop(f"reached Global.max_steps={self.max_steps}")
             if self.world_size > 1:
-                self._agree_on_stop()
+                self._agree_on_stop(f"step {st.global_step}")
             if self.stop_reason:
                 return
             t_read = time.perf_counter()
         self._call("after_epoch")
         st.epoch += 1
         st.step_in_epoch = 0
+        if self.world_size > 1:
+            self._agree_on_stop(f"epoch {st.epoch - 1}")
 
     def _autocast(self):
         if not self.amp:

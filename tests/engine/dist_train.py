@@ -4,6 +4,7 @@ Trains the smoke config; a hook saves every rank's final weights and the indices
 """
 import os
 import sys
+import time
 
 import numpy as np
 
@@ -59,6 +60,29 @@ class DumpEvalsHook(HookBase):
         np.save(os.path.join(self.out_dir, f"evals{get_rank()}.npy"), np.array(evals, np.float64))
 
 
+@HOOKS.register()
+class SlowRankHook(HookBase):
+    """Rank ``rank`` alone spends ``seconds`` after step ``step`` (a slow evaluation or checkpoint write)."""
+
+    def __init__(self, rank: int, step: int, seconds: float):
+        self.rank, self.step, self.seconds = rank, step, seconds
+
+    def after_step(self):
+        if get_rank() == self.rank and self.trainer.state.global_step == self.step:
+            time.sleep(self.seconds)
+
+
+@HOOKS.register()
+class PaceHook(HookBase):
+    """Every rank spends ``seconds`` after each step, so that a test can signal the run in the middle."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def after_step(self):
+        time.sleep(self.seconds)
+
+
 if __name__ == "__main__":
     data_dir, save_dir, out_dir = sys.argv[1:4]
     hooks = f"LRSchedulerHook, LoggerHook, CheckpointHook, {{DumpWeightsHook: {{out_dir: {out_dir}}}}}"
@@ -69,6 +93,13 @@ if __name__ == "__main__":
     elif mode == "eval":          # evaluation every step on every rank
         hooks += f", EvalHook, {{DumpEvalsHook: {{out_dir: {out_dir}}}}}"
         extra += ["Global.eval_batch_step=[0,1]"]
+    elif mode.startswith("slow"):  # e.g. slow35: rank 0 spends 35 s after step 2, longer than gloo's 30 s timeout
+        hooks += (f", EvalHook, {{SlowRankHook: {{rank: 0, step: 2, seconds: {float(mode[4:])}}}}}, "
+                  f"{{DumpEvalsHook: {{out_dir: {out_dir}}}}}, {{DumpWeightsHook: {{out_dir: {out_dir}}}}}")
+        extra += ["Global.eval_batch_step=[0,1]"]
+    elif mode == "long":          # 20 steps at >= 0.3 s each, with the signal hook; more -o overrides may follow
+        hooks += ", SignalHook, {PaceHook: {seconds: 0.3}}"
+        extra += ["Global.epoch_num=10", *sys.argv[5:]]
     elif mode == "skip":          # batch 1 with a bad sample: one rank's batch is empty at some step
         extra = ["Train.loader.batch_size_per_card=1", "Train.dataset.skip_bad_samples=True"]
     train(rec_config(data_dir, save_dir, ["Global.epoch_num=2", "Global.print_batch_step=1", *extra,

@@ -166,17 +166,24 @@ def test_ctrl_c_finishes_the_step_saves_latest_and_the_run_resumes(data_dir, tmp
 
 
 def test_a_second_signal_stops_at_once_and_restores_the_handlers():
+    """A repeat within the window is the launcher's repeated SIGTERM (three, 0.2 s apart): the same request.
+    A signal after the window is the user's second Ctrl-C: stop at once."""
     import signal
+    import time
 
     from ppocr.engine.hooks import SignalHook
 
-    hook = SignalHook()
+    hook = SignalHook(repeat_window_s=0.3)
     trainer = Trainer(None, None, None, [], epoch_num=1, hooks=[hook])
     before = signal.getsignal(signal.SIGTERM)
     hook.before_train()
     assert signal.getsignal(signal.SIGTERM) == hook._handle
     hook._handle(signal.SIGTERM, None)
     assert trainer.stop_reason.startswith("received SIGTERM")
+    hook._handle(signal.SIGTERM, None)
+    hook._handle(signal.SIGTERM, None)
+    assert signal.getsignal(signal.SIGTERM) == hook._handle
+    time.sleep(0.35)
     with pytest.raises(KeyboardInterrupt, match="second SIGTERM"):
         hook._handle(signal.SIGTERM, None)
     assert signal.getsignal(signal.SIGTERM) is before
