@@ -43,7 +43,6 @@ def train_run(out: str, steps: int, env_extra: dict, overrides=(), nproc: int = 
 
 def infer_rows(work: str, n_images: int) -> list[tuple[str, float, float]]:
     import cv2
-    import paddle
 
     import ppocr  # noqa: F401
     from ppocr.engine import export
@@ -89,7 +88,7 @@ def main():
              ["Train.loader.batch_size_per_card=32", "Train.loader.num_workers=1"], 2, "t4"),
         ]
         print(f"training throughput, {CFG.split(os.sep)[-1]}, batch 64 (global), {args.steps} steps, demo set")
-        print(f"| setting | samples/s | ratio |\n|---|---|---|")
+        print("| setting | samples/s | ratio |\n|---|---|---|")
         ref = None
         for name, env, over, nproc, tag in settings:
             ips = train_run(os.path.join(work, tag), args.steps, env, over, nproc)

@@ -25,6 +25,7 @@ import difflib
 import inspect
 from typing import Any, Callable
 
+from ppocr.utils.arg_types import arg_doc, wrong_args
 from ppocr.utils.errors import ConfigError
 
 # Global keys that PaddleOCR configs expect to reach components. They are handed only to
@@ -139,8 +140,9 @@ def build(cfg: dict | None, registry: Registry, *, where: str = "", global_cfg: 
         The constructed object.
 
     Raises:
-        ConfigError: missing or unknown name, unknown key (with the nearest valid keys), or a
-            constructor that rejects its arguments.
+        ConfigError: missing or unknown name, unknown key (with the nearest valid keys), a value that
+            contradicts the constructor's annotation (:mod:`ppocr.utils.arg_types`), or a constructor that
+            rejects its arguments.
     """
     if not isinstance(cfg, dict):
         raise ConfigError(f"{where or registry.kind}: expected a mapping with a 'name' key, got {cfg!r}")
@@ -156,6 +158,10 @@ def build(cfg: dict | None, registry: Registry, *, where: str = "", global_cfg: 
         if unknown:
             k = unknown[0]
             raise ConfigError(f"{where or name}: {name} has no option {k!r}; {nearest(k, params)}")
+    for key, value, takes in wrong_args(cls, cfg)[:1]:
+        doc = arg_doc(cls, key)
+        raise ConfigError(f"{where or name}.{key}: {name} takes {takes} for {key!r}, got {value!r} "
+                          f"({type(value).__name__})" + (f"; {key}: {doc}" if doc else ""))
     kwargs = {k: v for k, v in defaults.items() if k in params or var_kw}
     for key in GLOBAL_PASSTHROUGH:
         if global_cfg and key in params and key not in cfg and key in global_cfg:

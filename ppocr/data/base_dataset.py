@@ -9,7 +9,6 @@ into either ``None`` (``skip_bad_samples``; the collate function counts it) or a
 from __future__ import annotations
 
 import logging
-import os
 import random
 from typing import Sequence
 
@@ -17,6 +16,7 @@ import numpy as np
 import paddle
 
 from ppocr.data.imaug import build_transforms
+from ppocr.data.preflight import run_preflight
 from ppocr.utils.errors import DataError, SampleError
 
 logger = logging.getLogger(__name__)
@@ -102,6 +102,8 @@ class BaseRecDataSet(paddle.io.Dataset):
         self.epoch = 0
         self.ops = build_transforms(transforms, global_cfg, where=f"{mode}.dataset.transforms")
         self._skips_logged = 0
+        self.preflight_enabled = bool((global_cfg or {}).get("preflight", True))
+        self.excluded = 0   # samples the pre-flight check left out
 
     # -- subclass interface -------------------------------------------------------------------
     def _location(self, idx: int) -> str:  # pragma: no cover - abstract
@@ -123,29 +125,17 @@ class BaseRecDataSet(paddle.io.Dataset):
         random.seed(s)
         np.random.seed(s)
 
-    def preflight(self, items) -> None:
-        """Check what can be checked without decoding, before training: ``items`` yields
-        ``(location, image path or None, label or None)``. Missing images and labels a transform's
-        ``check_label(text)`` rejects raise a DataError naming the first one (or, with
-        ``skip_bad_samples``, are counted in one warning and skipped when read), so a bad line at the
-        end of a large file stops the run before its first step, not hours in."""
+    def preflight(self, items, total: int | None = None) -> set[int]:
+        """Check every sample before training (:mod:`ppocr.data.preflight`): ``items`` are
+        :class:`~ppocr.data.preflight.Item` s in sample order. Returns the indices of bad samples, for the
+        subclass to leave out (with ``skip_bad_samples``; without, any problem raises a DataError that
+        summarises them all). ``Global.preflight: false`` turns it off."""
+        if not self.preflight_enabled:
+            return set()
         checks = [op.check_label for op in self.ops.ops if hasattr(op, "check_label")]
-        bad: list[str] = []
-        for loc, img_path, label in items:
-            reason = None
-            if img_path is not None and not os.path.isfile(img_path):
-                reason = f"image not found: {img_path}"
-            elif label is not None:
-                reason = next((r for r in (check(label) for check in checks) if r), None)
-            if reason:
-                if not self.skip_bad_samples:
-                    raise DataError(f"{loc}: {reason}. Fix or remove the {self.unit}, or set {self.mode}.dataset."
-                                    "skip_bad_samples: True to skip such samples (they are counted in the log); "
-                                    "found before training")
-                bad.append(f"{loc}: {reason}")
-        if bad:
-            logger.warning("%s dataset: %d bad sample(s) found before training will be skipped, e.g. %s", self.mode,
-                           len(bad), "; ".join(bad[:3]))
+        bad = run_preflight(items, checks, mode=self.mode, unit=self.unit, skip=self.skip_bad_samples, total=total)
+        self.excluded = len(bad)
+        return bad
 
     def _note_skip(self, loc: str, reason: str) -> None:
         if self._skips_logged < MAX_LOGGED_SKIPS:

@@ -13,6 +13,7 @@ import lmdb
 import numpy as np
 
 from ppocr.data.base_dataset import BaseRecDataSet, normalize_ratio_list, subsample
+from ppocr.data.preflight import Item
 from ppocr.registry import DATASETS
 from ppocr.utils.errors import DataError, SampleError
 
@@ -110,6 +111,11 @@ class LMDBDataSet(BaseRecDataSet):
         self.samples = np.concatenate(samples, axis=0).astype(np.int64)
         if len(self.samples) == 0:
             raise DataError(f"the LMDB environments under {data_dir} hold no samples (num-samples is 0)")
+        bad = self.preflight(self._items(), total=len(self.samples))
+        if bad:
+            self.samples = np.delete(self.samples, sorted(bad), axis=0)
+            if len(self.samples) == 0:
+                raise DataError(f"{mode}.dataset: every sample under {data_dir} is bad (see the warning above)")
         logger.info("%s dataset: %d samples from %d LMDB folder(s) under %s", mode, len(self.samples),
                     len(self.lmdb_dirs), data_dir)
 
@@ -126,6 +132,30 @@ class LMDBDataSet(BaseRecDataSet):
         if n == 0:
             logger.warning("LMDB environment %s has num-samples 0", path)
         return n
+
+    def _items(self):
+        """The pre-flight items, one LMDB record at a time (one read transaction per environment)."""
+        txns = {}
+        try:
+            for idx, (ei, i) in enumerate(self.samples):
+                ei, i = int(ei), int(i)
+                if ei not in txns:
+                    txns[ei] = get_env(self.lmdb_dirs[ei]).begin(write=False)
+                loc = self._location(idx)
+                label_key, image_key = b"label-%09d" % i, b"image-%09d" % i
+                label, image = txns[ei].get(label_key), txns[ei].get(image_key)
+                if label is None or image is None:
+                    yield Item(loc, None, None, ("missing key", (label_key if label is None else image_key).decode()))
+                    continue
+                try:
+                    text = label.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    yield Item(loc, None, None, ("label not UTF-8", f"{label_key.decode()}: {e.reason}"))
+                    continue
+                yield Item(loc, image, text)
+        finally:
+            for txn in txns.values():
+                txn.abort()
 
     def _txn_get(self, ei: int, key: bytes) -> bytes | None:
         try:

@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from ppocr.data.base_dataset import BaseRecDataSet, normalize_ratio_list, subsample
+from ppocr.data.preflight import Item
 from ppocr.registry import DATASETS
 from ppocr.utils.errors import DataError, SampleError
 
@@ -89,8 +90,13 @@ class SimpleDataSet(BaseRecDataSet):
                            "; ".join(bad[:3]))
         if not self.samples:
             raise DataError(f"{mode}.dataset: no usable samples in {', '.join(self.label_file_list)}")
-        self.preflight((f"{self.label_file_list[fi]}:{no}", os.path.join(data_dir, rel), label)
-                       for fi, no, rel, label in self.samples)
+        bad = self.preflight([Item(f"{self.label_file_list[fi]}:{no}", os.path.join(data_dir, rel), label)
+                              for fi, no, rel, label in self.samples])
+        if bad:
+            self.samples = [s for i, s in enumerate(self.samples) if i not in bad]
+            if not self.samples:
+                raise DataError(f"{mode}.dataset: every sample of {', '.join(self.label_file_list)} is bad (see "
+                                "the warning above)")
         logger.info("%s dataset: %d samples from %d label file(s)", mode, len(self.samples),
                     len(self.label_file_list))
 

@@ -198,6 +198,9 @@ class CompiledLineDataSet(BaseLineDataSet):
                 sources.append([s._replace(source=len(sources)) for s in per_source[k]])
         return sources
 
+    def _image_file(self, sample: LineSample) -> str | None:
+        return None   # pixels in a compiled file, checked when it was compiled
+
     def _load(self, sample: LineSample) -> np.ndarray:
         path, offset, h, w, channels = sample.ref
         data = self._maps.get(path)

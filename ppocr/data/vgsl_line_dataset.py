@@ -63,6 +63,7 @@ import numpy as np
 
 from ppocr.data.base_dataset import BaseRecDataSet
 from ppocr.data.imaug import functional as F
+from ppocr.data.preflight import Item
 from ppocr.registry import DATASETS
 from ppocr.utils.errors import DataError, SampleError
 
@@ -297,7 +298,8 @@ class BaseLineDataSet(BaseRecDataSet):
             train_groups = partition_groups((s.group for s in samples), self.partition, seed)
             keep_train = mode == "Train"
             samples = [s for s in samples if (s.group in train_groups) == keep_train]
-        self.samples: list[LineSample] = samples
+        bad = self.preflight([Item(s.location, self._image_file(s), s.text) for s in samples])
+        self.samples: list[LineSample] = [s for i, s in enumerate(samples) if i not in bad]
         skipped = sum(self.skip_counts.values())
         reasons = ", ".join(f"{n} {r}" for r, n in self.skip_counts.most_common())
         part = ""
@@ -340,6 +342,10 @@ class BaseLineDataSet(BaseRecDataSet):
 
     def _load(self, sample: LineSample) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _image_file(self, sample: LineSample) -> str | None:
+        """The image file ``sample`` is cut from, for the pre-flight check (None: not an image file)."""
+        return sample.ref if isinstance(sample.ref, str) else sample.ref[0]
 
     # -- shared ---------------------------------------------------------------------------------
     def _scan_skip(self, location: str, reason: str, detail: str, fix: str) -> None:

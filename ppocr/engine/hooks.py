@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import paddle
 
-from ppocr.utils.checkpoint import rng_state, save_checkpoint
+from ppocr.utils.checkpoint import atomic_write, rng_state, save_checkpoint
 from ppocr.engine import contracts as C
 from ppocr.engine.trainer import HookBase
 from ppocr.registry import HOOKS
@@ -61,14 +61,13 @@ class Checkpointer:
         (e.g. a model directory plus ``prefix.pdopt``) writes its own layout, atomically."""
         prefix = os.path.join(self.save_dir, name)
         layer = self.model._layers if isinstance(self.model, paddle.DataParallel) else self.model
+        side = {suffix: obj.save for suffix, obj in self.side_files.items()}
         if isinstance(layer, C.SavesOwnCheckpoints):
             layer.save_checkpoint(prefix, self.optimizer, self.states(trainer, epoch_done))
-        else:
-            save_checkpoint(prefix, self.model, self.optimizer, self.states(trainer, epoch_done))
-        for suffix, obj in self.side_files.items():
-            tmp = f"{prefix}.tmp{os.getpid()}{suffix}"
-            obj.save(tmp)
-            os.replace(tmp, prefix + suffix)
+            for suffix, write in side.items():
+                atomic_write(prefix + suffix, write)
+        else:   # the side files are part of the checkpoint: old and new never mix
+            save_checkpoint(prefix, self.model, self.optimizer, self.states(trainer, epoch_done), side_files=side)
         logger.info("save model in %s", prefix)
         return prefix
 

@@ -9,9 +9,10 @@
 
 The directory is what ``Architecture.Backbone.checkpoints`` loads (weights at model build time);
 ``load_kie_checkpoint`` then restores the optimizer and returns the training state for an exact
-resume. Writes are atomic: the directory is written under a temporary name and renamed into
-place, and ``metric.states`` records the size-independent hash of the weights and optimizer
-files, so a checkpoint whose save was interrupted is detected on load.
+resume. A checkpoint is the old or the new one after any crash: everything is written under
+temporary names, the old directory is kept as ``prefix.prev`` while the new one is renamed in, and
+``metric.states`` records the hash of the weights and optimizer files, so an interrupted save is
+detected on load and ``prefix.prev`` used instead.
 
 Example:
     >>> save_kie_checkpoint("output/ser/latest", model, optimizer, {"epoch": 3, "global_step": 120})
@@ -19,6 +20,7 @@ Example:
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -27,8 +29,8 @@ from typing import Any
 import paddle
 
 from ppocr.utils import safe_pickle
-from ppocr.utils.checkpoint import (check_digests, file_digest, load_optimizer_state, read_states, set_state_strict,
-                                    write_states)
+from ppocr.utils.checkpoint import (PREVIOUS, check_digests, file_digest, load_optimizer_state, read_states,
+                                    remove_stale_temporaries, set_state_strict, write_states)
 from ppocr.utils.errors import CheckpointError
 
 logger = logging.getLogger(__name__)
@@ -47,7 +49,13 @@ def is_kie_checkpoint(path: str) -> bool:
 
 
 def save_kie_checkpoint(prefix: str, model, optimizer, states: dict[str, Any]) -> None:
-    """Write ``prefix/`` (model directory + ``metric.states``) and ``prefix.pdopt`` atomically.
+    """Write ``prefix/`` (model directory + ``metric.states``) and ``prefix.pdopt`` so that ``prefix`` is always the
+    old or the new checkpoint, as :func:`ppocr.utils.checkpoint.save_checkpoint` does for file checkpoints.
+
+    Everything is written under temporary names first (a full disk: CheckpointError, nothing replaced). Then the
+    old directory is renamed to ``prefix.prev/`` (its ``.pdopt`` hard-linked as ``prefix.prev.pdopt``), the new
+    directory and ``.pdopt`` renamed into place, and ``prefix.prev`` removed. After a crash at any point, either
+    ``prefix`` or ``prefix.prev`` is complete, and :func:`usable_checkpoint` picks it.
 
     Args:
         prefix: checkpoint path without suffix, e.g. ``output/ser/best_accuracy``.
@@ -60,22 +68,60 @@ def save_kie_checkpoint(prefix: str, model, optimizer, states: dict[str, Any]) -
         raise CheckpointError(f"{type(layer).__name__} cannot be saved as a KIE model directory (no save_pretrained)")
     prefix = os.path.abspath(prefix.rstrip("/\\"))
     os.makedirs(os.path.dirname(prefix), exist_ok=True)
+    remove_stale_temporaries(prefix)
     tag = f".tmp{os.getpid()}"
-    tmp_dir = prefix + tag
-    shutil.rmtree(tmp_dir, ignore_errors=True)
-    layer.save_pretrained(tmp_dir)
-    record = {"weights": file_digest(os.path.join(tmp_dir, WEIGHTS_FILE))}
-    if optimizer is not None:
-        paddle.save(optimizer.state_dict(), prefix + ".pdopt" + tag)
-        record["pdopt"] = file_digest(prefix + ".pdopt" + tag)
-    write_states(os.path.join(tmp_dir, STATES_FILE), dict(states, _files=record))
-    if optimizer is not None:
-        os.replace(prefix + ".pdopt" + tag, prefix + ".pdopt")
-    old = prefix + ".old" + tag
+    tmp_dir, tmp_opt = prefix + tag, prefix + tag + ".pdopt"
+    try:
+        layer.save_pretrained(tmp_dir)
+        record = {"weights": file_digest(os.path.join(tmp_dir, WEIGHTS_FILE))}
+        if optimizer is not None:
+            paddle.save(optimizer.state_dict(), tmp_opt)
+            record["pdopt"] = file_digest(tmp_opt)
+        write_states(os.path.join(tmp_dir, STATES_FILE), dict(states, _files=record))
+    except OSError as e:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        if os.path.exists(tmp_opt):
+            os.remove(tmp_opt)
+        full = " (the disk is full)" if e.errno == errno.ENOSPC else ""
+        raise CheckpointError(f"cannot write checkpoint {prefix}: {e.strerror or e}{full}; nothing was replaced, "
+                              f"so the previous {os.path.basename(prefix)} is intact; free space or point "
+                              "Global.save_model_dir elsewhere") from e
+    prev = prefix + PREVIOUS
+    _remove_dir_checkpoint(prev)
     if os.path.isdir(prefix):
-        os.replace(prefix, old)
+        if os.path.isfile(prefix + ".pdopt"):
+            os.link(prefix + ".pdopt", prev + ".pdopt")
+        os.replace(prefix, prev)
     os.replace(tmp_dir, prefix)
-    shutil.rmtree(old, ignore_errors=True)
+    if optimizer is not None:
+        os.replace(tmp_opt, prefix + ".pdopt")
+    _remove_dir_checkpoint(prev)
+
+
+def _remove_dir_checkpoint(prefix: str) -> None:
+    shutil.rmtree(prefix, ignore_errors=True)
+    if os.path.exists(prefix + ".pdopt"):
+        os.remove(prefix + ".pdopt")
+
+
+def usable_checkpoint(prefix: str) -> str:
+    """``prefix``, or ``prefix.prev`` when ``prefix`` is a torn or half-replaced save and ``prefix.prev`` is complete
+    (a crash during :func:`save_kie_checkpoint`). A directory without ``metric.states`` (a released model) is
+    returned as it is."""
+    prefix = prefix.rstrip("/\\")
+    prev = prefix + PREVIOUS
+    if not os.path.isdir(prev):
+        return prefix
+    try:
+        verify_kie_checkpoint(prefix)
+        return prefix
+    except CheckpointError as e:
+        try:
+            verify_kie_checkpoint(prev)
+        except CheckpointError:
+            return prefix
+        logger.warning("%s: %s; using %s, the complete checkpoint it replaced", prefix, e, prev)
+        return prev
 
 
 def verify_kie_checkpoint(prefix: str) -> dict[str, Any]:
@@ -116,15 +162,16 @@ def load_kie_weights(layer, path: str) -> None:
     logger.info("loaded KIE weights from %s", path)
 
 
-def load_kie_checkpoint(prefix: str, optimizer=None) -> dict[str, Any]:
-    """Restore the optimizer from ``prefix.pdopt`` and return the training state in ``prefix/metric.states``.
+def load_kie_checkpoint(prefix: str, optimizer=None) -> tuple[str, dict[str, Any]]:
+    """Restore the optimizer and return ``(the checkpoint used, its training state)``: ``prefix``, or
+    ``prefix.prev`` when the save of ``prefix`` was interrupted (:func:`usable_checkpoint`).
 
     The weights themselves are loaded when the model is built from ``Backbone.checkpoints``.
     """
-    prefix = prefix.rstrip("/\\")
+    prefix = usable_checkpoint(prefix)
     states = verify_kie_checkpoint(prefix)
     if optimizer is not None:
         load_optimizer_state(optimizer, prefix + ".pdopt", f"set Architecture.Backbone.pretrained: {prefix} (and "
                                                            "checkpoints: null) to start from the weights only")
     logger.info("resuming from %s (epoch %s, global_step %s)", prefix, states.get("epoch"), states.get("global_step"))
-    return states
+    return prefix, states

@@ -28,7 +28,6 @@ logger = logging.getLogger(__name__)
 STATES_VERSION = 1
 #: suffix of the previous version of a checkpoint while it is being replaced
 PREVIOUS = ".prev"
-_EXTS = ("pdparams", "pdopt", "states")
 
 
 def file_digest(path: str) -> str:
@@ -83,14 +82,15 @@ def read_states(path: str) -> dict[str, Any]:
     return states
 
 
-def check_digests(states: dict[str, Any], paths: dict[str, str], states_path: str) -> None:
-    """Check that each file the states record (``states['_files']``: key -> hash) is at ``paths[key]`` unchanged.
+def check_digests(states: dict[str, Any], paths: dict[str, str] | str, states_path: str) -> None:
+    """Check that each file the states record (``states['_files']``: key -> hash) is at ``paths[key]`` unchanged
+    (``paths`` a prefix: at ``prefix.key``, as :func:`write_file_set` records them).
 
     Raises:
         CheckpointError: a file is missing or differs: the save was interrupted.
     """
     for key, digest in states.get("_files", {}).items():
-        path = paths[key]
+        path = f"{paths}.{key}" if isinstance(paths, str) else paths[key]
         if not os.path.isfile(path) or file_digest(path) != digest:
             raise TornCheckpointError(f"{path} does not match {states_path}: the checkpoint was only partly "
                                       "written (interrupted save)")
@@ -144,69 +144,93 @@ def strip_suffix(path: str) -> str:
     return path
 
 
-def save_checkpoint(prefix: str, model: paddle.nn.Layer, optimizer: paddle.optimizer.Optimizer | None,
-                    states: dict[str, Any]) -> None:
-    """Write ``prefix.{pdparams,pdopt,states}`` so that ``prefix`` is always the old or the new checkpoint.
+def write_file_set(prefix: str, files: dict[str, Callable[[str], None]], manifest: str,
+                   write_manifest: Callable[[str, dict[str, str]], None]) -> None:
+    """Write the files of one saved thing so that ``prefix`` is always the old or the new set, never a mix.
 
-    Every file is written under a temporary name first (a full disk raises here, with the old
-    checkpoint untouched). The old checkpoint's files are then hard-linked as ``prefix.prev.*``, the
-    new files renamed into place (``.states`` last) and the links removed. A crash at any point leaves
-    a complete checkpoint under ``prefix`` or ``prefix.prev``, which resuming from the folder finds.
+    ``files[suffix](tmp)`` writes ``prefix + suffix``'s content to ``tmp``; then ``write_manifest(tmp, digests)``
+    writes the manifest (``prefix + manifest``), which must record ``digests`` (``{suffix without its leading
+    dot: file_digest}``) so that a reader can tell a complete set from a torn one. Every file is written under
+    a temporary name first (a full disk raises CheckpointError here, with the old files untouched). The old
+    set is then hard-linked as ``prefix.prev + suffix``, the new files renamed into place (the manifest last)
+    and the links removed. A crash at any point leaves a complete set under ``prefix`` or ``prefix.prev``.
+    """
+    os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
+    remove_stale_temporaries(prefix)
+    tag = f".tmp{os.getpid()}"
+    suffixes = [*files, manifest]
+    record, written = {}, []
+    try:
+        for suffix, write in files.items():
+            written.append(prefix + tag + suffix)   # the temporary name keeps the suffix (writers choose formats by it)
+            write(written[-1])
+            record[suffix.lstrip(".")] = file_digest(written[-1])
+        written.append(prefix + tag + manifest)
+        write_manifest(written[-1], record)
+    except OSError as e:
+        for path in written:
+            if os.path.exists(path):
+                os.remove(path)
+        full = " (the disk is full)" if e.errno == errno.ENOSPC else ""
+        raise CheckpointError(f"cannot write {prefix}{manifest}: {e.strerror or e}{full}; nothing was replaced, "
+                              f"so the previous {os.path.basename(prefix)} is intact; free space or write elsewhere "
+                              "(Global.save_model_dir)") from e
+    _keep_previous(prefix, suffixes)
+    for suffix in suffixes:   # the manifest last
+        _fsync_replace(prefix + tag + suffix, prefix + suffix)
+    _remove(prefix + PREVIOUS, suffixes)
+
+
+def remove_stale_temporaries(prefix: str) -> None:
+    """Remove ``prefix.tmp*`` files and folders that a killed save left behind (only one process saves a prefix)."""
+    for stale in glob.glob(glob.escape(prefix) + ".tmp*"):
+        if os.path.isdir(stale):
+            shutil.rmtree(stale, ignore_errors=True)
+        elif os.path.exists(stale):
+            os.remove(stale)
+
+
+def save_checkpoint(prefix: str, model: paddle.nn.Layer, optimizer: paddle.optimizer.Optimizer | None,
+                    states: dict[str, Any], side_files: dict[str, Callable[[str], None]] | None = None) -> None:
+    """Write ``prefix.{pdparams,pdopt,states}`` (and side files) so that ``prefix`` is always the old or the new
+    checkpoint (:func:`write_file_set`; ``.states`` is the manifest).
 
     Args:
         prefix: path without suffix, e.g. ``output/rec/latest``.
         model: its ``state_dict`` goes to ``.pdparams`` (unwrapped from DataParallel).
         optimizer: its ``state_dict`` goes to ``.pdopt`` (skipped when None).
         states: picklable training state (epoch, step, best metric, RNG, scheduler...).
+        side_files: ``{suffix: write(path)}`` files that belong to the checkpoint (e.g. ``.codec.json``).
     """
-    os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
     layer = model._layers if isinstance(model, paddle.DataParallel) else model
-    tag = f".tmp{os.getpid()}"
-    files = {"pdparams": layer.state_dict()}
+    files = {".pdparams": lambda tmp: paddle.save(layer.state_dict(), tmp)}
     if optimizer is not None:
-        files["pdopt"] = optimizer.state_dict()
-    record, written = {}, []
-    try:
-        for ext, obj in files.items():
-            written.append(prefix + "." + ext + tag)
-            paddle.save(obj, written[-1])
-            record[ext] = file_digest(written[-1])
-        written.append(prefix + ".states" + tag)
-        write_states(written[-1], dict(states, _files=record, _version=STATES_VERSION))
-    except OSError as e:
-        for path in written:
-            if os.path.exists(path):
-                os.remove(path)
-        full = " (the disk is full)" if e.errno == errno.ENOSPC else ""
-        raise CheckpointError(f"cannot write checkpoint {prefix}: {e.strerror or e}{full}; nothing was replaced, "
-                              f"so the previous {os.path.basename(prefix)} is intact; free space or point "
-                              "Global.save_model_dir elsewhere") from e
-    _keep_previous(prefix)
-    for ext in files:
-        _fsync_replace(prefix + "." + ext + tag, prefix + "." + ext)
-    _fsync_replace(prefix + ".states" + tag, prefix + ".states")
-    _remove(prefix + PREVIOUS)
+        files[".pdopt"] = lambda tmp: paddle.save(optimizer.state_dict(), tmp)
+    files.update(side_files or {})
+    write_file_set(prefix, files, ".states",
+                   lambda tmp, record: write_states(tmp, dict(states, _files=record, _version=STATES_VERSION)))
 
 
-def _remove(prefix: str) -> None:
-    for ext in _EXTS:
-        if os.path.exists(f"{prefix}.{ext}"):
-            os.remove(f"{prefix}.{ext}")
+def _remove(prefix: str, suffixes) -> None:
+    for suffix in suffixes:
+        if os.path.exists(prefix + suffix):
+            os.remove(prefix + suffix)
 
 
-def _keep_previous(prefix: str) -> None:
-    """Hard-link (else copy) the current complete checkpoint ``prefix`` as ``prefix.prev`` (``.states`` last)."""
+def _keep_previous(prefix: str, suffixes: list[str]) -> None:
+    """Hard-link (else copy) the current complete set ``prefix`` as ``prefix.prev`` (its manifest, the last
+    suffix, is required: without it there is no complete set to keep)."""
     prev = prefix + PREVIOUS
-    _remove(prev)
-    if not os.path.isfile(prefix + ".states"):
+    _remove(prev, suffixes)
+    if not os.path.isfile(prefix + suffixes[-1]):
         return
-    for ext in _EXTS:
-        src = f"{prefix}.{ext}"
+    for suffix in suffixes:
+        src = prefix + suffix
         if os.path.isfile(src):
             try:
-                os.link(src, f"{prev}.{ext}")
+                os.link(src, prev + suffix)
             except OSError:  # a file system without hard links
-                shutil.copy2(src, f"{prev}.{ext}")
+                shutil.copy2(src, prev + suffix)
 
 
 def verify_checkpoint(prefix: str) -> dict[str, Any]:
@@ -226,7 +250,7 @@ def _verified_states(prefix: str) -> dict[str, Any]:
         raise CheckpointError(f"{prefix}.states is missing, so training cannot resume exactly from {prefix}; "
                               f"use Global.pretrained_model={prefix} to load the weights only")
     states = read_states(prefix + ".states")
-    check_digests(states, {ext: f"{prefix}.{ext}" for ext in ("pdparams", "pdopt")}, prefix + ".states")
+    check_digests(states, prefix, prefix + ".states")
     return states
 
 

@@ -30,8 +30,8 @@ import numpy as np
 import paddle
 
 from ppocr.utils import safe_pickle
-from ppocr.utils.checkpoint import atomic_write, check_digests
-from ppocr.utils.errors import CheckpointError
+from ppocr.utils.checkpoint import PREVIOUS, atomic_write, check_digests, write_file_set
+from ppocr.utils.errors import CheckpointError, TornCheckpointError
 from ppocr.vgsl.codec import Codec
 
 logger = logging.getLogger(__name__)
@@ -128,17 +128,20 @@ def save_model_file(prefix: str, model: paddle.nn.Layer, codec, *, spec: str, pr
         int8: quantise the weights (see the module docstring).
         extra: more JSON-able entries (e.g. ``eval``).
     """
-    os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
     if int8:
         state, quantized = quantized_state(model)
     else:
         state, quantized = {k: v.numpy() for k, v in model.state_dict().items()}, {}
-    digest = atomic_write(prefix + ".pdparams",
-                          lambda tmp: paddle.save({k: paddle.to_tensor(v) for k, v in state.items()}, tmp))
-    atomic_write(prefix + ".codec.json", codec.save)
     info = {"format": FORMAT, "spec": spec, "codec": codec.to_dict(), "preprocess": preprocess or [],
-            "quantized": quantized, **(extra or {}), "files": {"pdparams": digest}}
-    _write_json(model_json(prefix), info)  # last: the JSON names the weights it belongs to
+            "quantized": quantized, **(extra or {})}
+
+    def write_info(tmp: str, record: dict) -> None:   # last: the JSON names the files it belongs to
+        info["files"] = record
+        _dump_json(tmp, info)
+
+    write_file_set(prefix, {".pdparams": lambda tmp: paddle.save({k: paddle.to_tensor(v) for k, v in state.items()},
+                                                                  tmp),
+                            ".codec.json": codec.save}, ".json", write_info)
     logger.info("recognition model written: %s.pdparams (%s, %d weights quantised), %s", prefix,
                 "int8" if int8 else "float32", len(quantized), model_json(prefix))
     return info
@@ -153,29 +156,44 @@ def update_model_json(prefix: str, **entries: Any) -> None:
     _write_json(path, info)
 
 
-def _write_json(path: str, info: dict) -> None:
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(info, f, ensure_ascii=False, indent=1)
+def _dump_json(path: str, info: dict) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(info, f, ensure_ascii=False, indent=1)
 
-    atomic_write(path, write)
+
+def _write_json(path: str, info: dict) -> None:
+    atomic_write(path, lambda tmp: _dump_json(tmp, info))
 
 
 def load_model_file(prefix: str) -> dict[str, Any]:
-    """Read a converted model: ``{'spec', 'codec' (Codec), 'state' (float32 arrays), 'quantized', ...}``.
+    """Read a converted model: ``{'spec', 'codec' (Codec), 'state' (float32 arrays), 'quantized', ...}``. When the
+    write of ``prefix`` was interrupted, ``prefix.prev`` (the complete model it was replacing) is read instead.
 
     Raises:
-        CheckpointError: missing or foreign files.
+        CheckpointError: missing, torn or foreign files.
     """
+    try:
+        return _load(prefix)
+    except TornCheckpointError as e:
+        prev = prefix + PREVIOUS
+        if not is_model_file(prev):
+            raise
+        logger.warning("%s; reading %s, the complete model it was replacing", e, prev)
+        return _load(prev)
+
+
+def _load(prefix: str) -> dict[str, Any]:
     if not is_model_file(prefix):
+        if is_model_file(prefix + PREVIOUS):
+            raise TornCheckpointError(f"{model_json(prefix)} is missing: its write was interrupted")
         raise CheckpointError(f"{model_json(prefix)} is not a converted VGSL model ({FORMAT}); convert a checkpoint "
                               "with tools/train.py -c <config> -o Global.stop_training=true "
                               "Global.continue_from=<checkpoint>")
     if not os.path.isfile(prefix + ".pdparams"):
-        raise CheckpointError(f"{prefix}.pdparams is missing beside {model_json(prefix)}")
+        raise TornCheckpointError(f"{prefix}.pdparams is missing beside {model_json(prefix)}")
     with open(model_json(prefix), encoding="utf-8") as f:
         info = json.load(f)
-    check_digests({"_files": info.pop("files", {})}, {"pdparams": prefix + ".pdparams"}, model_json(prefix))
+    check_digests({"_files": info.pop("files", {})}, prefix, model_json(prefix))
     state = safe_pickle.load_params(prefix + ".pdparams")
     info["state"] = dequantized_state(state, info.get("quantized") or {})
     info["codec"] = Codec.from_dict(info["codec"])

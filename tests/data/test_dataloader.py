@@ -33,9 +33,14 @@ def _batches(loader):
 
 
 def test_skipped_samples_are_counted_through_the_loader(tmp_path):
-    lines = [f"img/{i % 4}.png\tab{i % 10}" for i in range(7)] + ["img/gone.png\tab", "img/0.png\ttoolong"]
+    """What the pre-flight check finds is left out before training (counted on the dataset); what only decoding
+    finds (a plausible header over garbage) is skipped when read and counted in the batches."""
+    lines = ([f"img/{i % 4}.png\tab{i % 10}" for i in range(7)] + ["img/gone.png\tab", "img/0.png\ttoolong"]
+             + ["img/garbage.png\tab", "img/garbage.png\tcd"])
     cfg = _config(tmp_path, lines, skip=True)
+    (tmp_path / "img" / "garbage.png").write_bytes(b"\x89PNG\r\n\x1a\n not really IEND")
     loader = build_dataloader(cfg, "Train", cfg["Global"], seed=1)
+    assert loader.dataset.excluded == 2
     batches = _batches(loader)
     assert sum(int(b["skipped"].sum()) for b in batches) == 2
     assert sum(len(b["image"]) for b in batches if "image" in b) == 7

@@ -157,3 +157,12 @@ def test_bucket_by_length_batches_similar_lines_reproducibly():
     assert spread < 4  # random batches of 4 from 20..60 spread about 24 characters
     with pytest.raises(ValueError, match="lengths has 3 values"):
         SeededBatchSampler(data, 4, num_replicas=1, rank=0, lengths=[1, 2, 3])
+
+
+def test_a_truncated_line_image_is_found_before_training(lines):
+    data = (lines / "l1.png").read_bytes()
+    (lines / "l1.png").write_bytes(data[:len(data) // 2])
+    with pytest.raises(DataError, match=r"1 truncated image \(.*l1\.gt\.txt:1: PNG without its end marker"):
+        LineDataSet(str(lines), transforms=None)
+    ds = LineDataSet(str(lines), transforms=None, skip_bad_samples=True)
+    assert len(ds) == 5 and ds.excluded == 1

@@ -41,19 +41,29 @@ def test_reads_nested_environments(tmp_path):
 
 def test_missing_key_names_location_and_fix(tmp_path):
     _write_lmdb(tmp_path / "env", ["ab", "cd"], drop_image=2)
-    ds = LMDBDataSet(str(tmp_path), TRANSFORMS)
+    with pytest.raises(DataError, match=r"Train dataset: 1 bad sample\(s\) found before training: 1 missing key "
+                                        r"\(.*env#2: image-000000002\)\. .*Train\.dataset\.skip_bad_samples: True"):
+        LMDBDataSet(str(tmp_path), TRANSFORMS)
+    skipping = LMDBDataSet(str(tmp_path), TRANSFORMS, skip_bad_samples=True)
+    assert len(skipping) == 1 and skipping.excluded == 1 and skipping[0] is not None
+    unchecked = LMDBDataSet(str(tmp_path), TRANSFORMS, global_cfg={"preflight": False})
     with pytest.raises(DataError, match=r"env#2: key image-000000002 is missing\. Fix or remove the sample, or set "
                                         r"Train\.dataset\.skip_bad_samples: True"):
-        ds[1]
-    skipping = LMDBDataSet(str(tmp_path), TRANSFORMS, skip_bad_samples=True)
-    assert skipping[0] is not None and skipping[1] is None
+        unchecked[1]
 
 
-def test_bad_text_errors(tmp_path):
-    _write_lmdb(tmp_path / "env", ["ab", "a#"])
-    ds = LMDBDataSet(str(tmp_path), TRANSFORMS, mode="Eval")
-    with pytest.raises(DataError, match=r"env#2: .*'#'.*Eval\.dataset\.skip_bad_samples"):
-        ds[1]
+def test_bad_text_and_truncated_images_are_found_before_training(tmp_path):
+    _write_lmdb(tmp_path / "env", ["ab", "a#", "cd"])
+    env = lmdb.open(str(tmp_path / "env"), map_size=1 << 22)
+    with env.begin(write=True) as txn:
+        png = txn.get(b"image-000000003")
+        txn.put(b"image-000000003", png[:len(png) // 2])
+    env.close()
+    with pytest.raises(DataError) as info:
+        LMDBDataSet(str(tmp_path), TRANSFORMS, mode="Eval")
+    msg = str(info.value)
+    assert "Eval dataset: 2 bad sample(s)" in msg and "1 label rejected" in msg and "'#'" in msg
+    assert "1 truncated image (" in msg and "env#3: PNG without its end marker" in msg
 
 
 def test_bad_layouts(tmp_path):

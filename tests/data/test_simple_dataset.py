@@ -75,38 +75,81 @@ def test_missing_and_empty_label_files(tmp_path):
         SimpleDataSet(str(tmp_path), str(empty), transforms=[])
 
 
+def _png_bytes():
+    ok, buf = cv2.imencode(".png", np.full((16, 40, 3), 200, np.uint8))
+    return buf.tobytes()
+
+
+SETUPS = {
+    "empty": b"",
+    "text": b"this is not an image at all",
+    "truncated": None,           # a PNG cut in half (an interrupted download)
+    "garbage": b"GIF89a... truncated garbage",   # a plausible header: found when decoded
+}
+
+
 @pytest.mark.parametrize("line,setup,pattern", [
-    ("img/missing.png\tab", None, r"image not found: .*missing\.png"),
-    ("img/empty.png\tab", "empty", r"cannot decode image .*empty\.png.*empty or not an image"),
-    ("img/bad.png\tab", "bad", r"cannot decode image .*bad\.png.*not an image"),
-    ("img/0.png\tabcdef", None, r"has 6 characters but max_text_length is 5; raise Global\.max_text_length"),
-    ("img/0.png\ta#b", None, r"not in the dictionary: '#'; add them to"),
+    ("img/missing.png\tab", None, r"1 image not found \(.*labels\.txt:2: .*missing\.png\)"),
+    ("img/x.png\tab", "empty", r"1 empty image file \(.*labels\.txt:2: 0 bytes\)"),
+    ("img/x.png\tab", "text", r"1 not an image \(.*labels\.txt:2: unrecognised header"),
+    ("img/x.png\tab", "truncated", r"1 truncated image \(.*labels\.txt:2: PNG without its end marker"),
+    ("img/0.png\tabcdef", None, r"1 label rejected \(.*labels\.txt:2: .*has 6 characters but max_text_length is 5; "
+                                 r"raise Global\.max_text_length"),
+    ("img/0.png\ta#b", None, r"1 label rejected \(.*labels\.txt:2: .*not in the dictionary: '#'; add them to"),
 ])
-def test_bad_sample_errors_name_line_and_fix(tmp_path, line, setup, pattern):
+def test_bad_samples_are_found_before_training_with_line_and_fix(tmp_path, line, setup, pattern):
     (tmp_path / "img").mkdir(exist_ok=True)
-    if setup == "empty":
-        (tmp_path / "img" / "empty.png").write_bytes(b"")
-    elif setup == "bad":
-        (tmp_path / "img" / "bad.png").write_bytes(b"GIF89a... truncated garbage")
+    if setup:
+        png = _png_bytes()
+        (tmp_path / "img" / "x.png").write_bytes(png[:len(png) // 2] if setup == "truncated" else SETUPS[setup])
     with pytest.raises(DataError) as info:
-        ds, label = _dataset(tmp_path, ["img/0.png\tab", line])  # missing files and bad labels: before training
-        assert setup is not None  # undecodable files are found when read
-        assert ds[0] is not None
-        ds[1]
-    label = tmp_path / "labels.txt"
+        _dataset(tmp_path, ["img/0.png\tab", line])
     msg = str(info.value)
-    assert msg.endswith("found before training") == (setup is None), msg
-    assert msg.startswith(f"{label}:2: ")
-    assert "Fix or remove the line, or set Train.dataset.skip_bad_samples: True" in msg
+    assert msg.startswith("Train dataset: 1 bad line(s) found before training: "), msg
+    assert "set Train.dataset.skip_bad_samples: True" in msg and "Global.preflight: false" in msg
     import re
     assert re.search(pattern, msg), msg
 
 
+def test_an_undecodable_file_with_a_plausible_header_fails_when_read_naming_the_line(tmp_path):
+    (tmp_path / "img").mkdir(exist_ok=True)
+    (tmp_path / "img" / "x.png").write_bytes(SETUPS["garbage"])
+    ds, label = _dataset(tmp_path, ["img/0.png\tab", "img/x.png\tab"])
+    assert ds[0] is not None
+    with pytest.raises(DataError) as info:
+        ds[1]
+    msg = str(info.value)
+    assert msg.startswith(f"{label}:2: ") and "cannot decode image" in msg
+    assert "Fix or remove the line, or set Train.dataset.skip_bad_samples: True" in msg
+
+
+def test_every_problem_is_summarised_by_kind_at_once(tmp_path):
+    lines = ["img/0.png\tab"] + [f"img/missing{i}.png\tab" for i in range(5)] + ["img/1.png\tabcdefg"]
+    with pytest.raises(DataError) as info:
+        _dataset(tmp_path, lines)
+    msg = str(info.value)
+    assert "6 bad line(s)" in msg and "5 image not found" in msg and "and 2 more" in msg
+    assert "1 label rejected" in msg and "labels.txt:7" in msg
+
+
+def test_preflight_false_defers_problems_to_reading(tmp_path):
+    _write_images(tmp_path)
+    label = tmp_path / "labels.txt"
+    label.write_text("img/0.png\tab\nimg/missing.png\tab\n", encoding="utf-8")
+    ds = SimpleDataSet(str(tmp_path), [str(label)], transforms=TRANSFORMS,
+                       global_cfg={"max_text_length": 5, "preflight": False})
+    assert len(ds) == 2
+    with pytest.raises(DataError, match="image not found"):
+        ds[1]
+
+
 def test_skip_mode_returns_none_and_logs(tmp_path, caplog):
-    ds, label = _dataset(tmp_path, ["img/0.png\tab", "img/missing.png\tab"], skip_bad_samples=True)
+    (tmp_path / "img").mkdir(exist_ok=True)
+    (tmp_path / "img" / "x.png").write_bytes(SETUPS["garbage"])
+    ds, label = _dataset(tmp_path, ["img/0.png\tab", "img/x.png\tab"], skip_bad_samples=True)
     with caplog.at_level(logging.WARNING):
         assert ds[1] is None
-    assert any(f"{label}:2" in r.getMessage() and "image not found" in r.getMessage() for r in caplog.records)
+    assert any(f"{label}:2" in r.getMessage() and "cannot decode" in r.getMessage() for r in caplog.records)
 
 
 def test_same_seed_epoch_idx_gives_same_sample(tmp_path):
@@ -129,7 +172,9 @@ def test_ratio_list_is_seeded(tmp_path):
         _dataset(tmp_path, lines, transforms=[], ratio_list=1.5)
 
 
-def test_bad_samples_are_counted_before_training_when_skipping(tmp_path, caplog):
-    ds, _ = _dataset(tmp_path, ["img/0.png\tab", "img/missing.png\tab", "img/1.png\tabcdefg"], skip_bad_samples=True)
-    assert "2 bad sample(s) found before training will be skipped" in caplog.text
-    assert ds[0] is not None and ds[1] is None and ds[2] is None  # and skipped (counted) when read
+def test_bad_samples_are_left_out_and_counted_before_training_when_skipping(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING):
+        ds, _ = _dataset(tmp_path, ["img/0.png\tab", "img/missing.png\tab", "img/1.png\tabcdefg"],
+                         skip_bad_samples=True)
+    assert "2 bad line(s) found before training are left out: 1 image not found" in caplog.text
+    assert len(ds) == 1 and ds.excluded == 2 and ds[0] is not None

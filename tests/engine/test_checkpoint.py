@@ -133,7 +133,7 @@ def test_disk_full_during_a_save_is_a_clear_error_and_keeps_the_old_checkpoint(t
     real_save = paddle.save
 
     def full_disk(obj, path, *args, **kwargs):
-        if path.endswith(".pdopt" + f".tmp{os.getpid()}"):
+        if path.endswith(f".tmp{os.getpid()}.pdopt"):
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_save(obj, path, *args, **kwargs)
 

@@ -83,13 +83,17 @@ def test_amp_rejects_unknown_level(data_dir, tmp_path):
 
 def test_skipped_samples_are_counted_in_the_training_log(tmp_path):
     data = make_rec_data(str(tmp_path / "d"), num_train=8, num_eval=2)
+    with open(os.path.join(data, "train", "garbage.png"), "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n garbage, but IEND")  # passes the header check, fails to decode
     with open(os.path.join(data, "rec_gt_train.txt"), "a") as f:
-        f.write("train/000000.png\tnot#allowed\n")     # '#' is outside the dictionary
-        f.write("train/missing.png\tabc\n")            # image does not exist
+        f.write("train/garbage.png\tabc\n")
+        f.write("train/garbage.png\tcab\n")
+        f.write("train/missing.png\tabc\n")            # image does not exist: left out before training
     r = train(rec_config(data, str(tmp_path / "o"), ["Global.epoch_num=1", "Train.dataset.skip_bad_samples=True",
                                                      "Train.loader.shuffle=False"]))
     assert r["skipped"] == 2
     log = open(tmp_path / "o" / "train.log").read()
+    assert "1 bad line(s) found before training are left out: 1 image not found" in log
     assert "skipped 2 bad samples (total 2)" in log
 
 

@@ -233,7 +233,8 @@ def test_checkpoint_directory_resumes_training(kie_data, starter, windows, tmp_p
     with paddle.utils.unique_name.guard():
         resumed = _ser(starter, checkpoints=prefix)
         opt2 = paddle.optimizer.AdamW(learning_rate=1e-3, parameters=resumed.parameters())
-        states = load_kie_checkpoint(prefix, opt2)
+        used, states = load_kie_checkpoint(prefix, opt2)
+        assert used == prefix.rstrip("/")
         assert states["global_step"] == 1 and states["best_model_dict"] == {"hmean": 0.5}
         np.testing.assert_allclose([step(resumed, opt2) for _ in range(2)], expected, rtol=1e-5)
 

@@ -17,7 +17,7 @@ import os
 
 import paddle.nn as nn
 
-from ppocr.kie.checkpoint import load_kie_checkpoint, load_kie_weights, save_kie_checkpoint
+from ppocr.kie.checkpoint import load_kie_checkpoint, load_kie_weights, save_kie_checkpoint, usable_checkpoint
 from ppocr.registry import ARCHITECTURES, BACKBONES, build, nearest
 from ppocr.utils.checkpoint import load_pretrained, strip_suffix
 from ppocr.utils.errors import ConfigError
@@ -129,9 +129,9 @@ class KIEModel(nn.Layer):
 
     def load_checkpoint(self, prefix: str, optimizer=None) -> dict:
         """Resume from a checkpoint directory: weights (unless built from it), optimizer; returns the training state."""
-        states = load_kie_checkpoint(prefix, optimizer)
-        if not _same_path(prefix, self.checkpoint_path):
-            self.load_weights(prefix)
+        used, states = load_kie_checkpoint(prefix, optimizer)
+        if not _same_path(used, usable_checkpoint(self.checkpoint_path) if self.checkpoint_path else None):
+            self.load_weights(used)
         return states
 
     def load_weights(self, path: str) -> None:

@@ -43,6 +43,7 @@ from paddle.static import InputSpec
 
 from ppocr.registry import BACKBONES
 from ppocr.utils.errors import ConfigError, DataError
+from ppocr.kie.checkpoint import usable_checkpoint
 from ppocr.kie.pretrained import check_model_dir, require_paddlenlp, resolve_pretrained
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ def _load(model_cls, where: str, pretrained: Any, checkpoints: str | None, mode:
     """
     overrides["use_visual_backbone"] = mode == "base"
     if checkpoints:
+        if isinstance(checkpoints, str):
+            checkpoints = usable_checkpoint(checkpoints)   # prefix.prev when the save of prefix was interrupted
         path = check_model_dir(checkpoints, f"{where}.checkpoints")
         source = "checkpoint"
         wanted = overrides.get("num_classes")
