@@ -93,6 +93,19 @@ class HasBackbone(Protocol):
 
 
 @runtime_checkable
+class Reparameterizable(Protocol):
+    """A layer whose training-time branches export fuses into one conv with bias (PPLCNetV3's
+    ``LearnableRepLayer``): ``rep()`` fuses in place and sets ``is_repped``; ``load_fused(weight, bias)`` sets the
+    unfused layer so that in eval mode it computes that conv exactly (importing a released inference model)."""
+
+    is_repped: bool
+
+    def rep(self) -> None: ...
+
+    def load_fused(self, weight, bias) -> None: ...
+
+
+@runtime_checkable
 class WritesReport(Protocol):
     """A metric with a full report that evaluation writes beside the weights."""
 

@@ -18,30 +18,16 @@ import yaml
 from ppocr.engine.checkpoint import load_trained_weights
 from ppocr.engine import contracts as C
 from ppocr.engine.evaluator import label_free_transforms
+from ppocr.engine.tracing import InferenceWrapper, save_program
 from ppocr.registry import POSTPROCESS, TRANSFORMS, build
 
 logger = logging.getLogger(__name__)
 
+#: the wrapper the exported program is traced through (kept under its old name)
+_InferenceWrapper = InferenceWrapper
+
 #: Folder of an export that holds the files its pre- and post-processing read (tokenizer, class list).
 ASSET_DIR = "assets"
-
-
-class _InferenceWrapper(paddle.nn.Layer):
-    """Feeds the exported program's input to ``model`` as a batch dict.
-
-    One input key: ``x`` is a tensor. Several (e.g. token models): ``x`` is a list in ``input_keys`` order,
-    and the input spec is passed as one nested list.
-    """
-
-    def __init__(self, model: paddle.nn.Layer):
-        super().__init__()
-        self.model = model
-        self.keys = list(C.input_keys(model))
-
-    def forward(self, x):
-        if len(self.keys) == 1:
-            return self.model({self.keys[0]: x})
-        return self.model(dict(zip(self.keys, x)))
 
 
 def find_transform_arg(transforms: list, op: str, key: str) -> Any:
@@ -146,11 +132,8 @@ def export(cfg: dict, model: paddle.nn.Layer, post) -> str:
                                 if isinstance(args, dict) and isinstance(args.get("image_shape"), (list, tuple))
                                 and len(args["image_shape"]) == 3), None)  # det resizes give [H, W]: free size
         spec = model.input_spec(image_shape)
-    if len(spec) > 1:
-        spec = [spec]
-    static = paddle.jit.to_static(_InferenceWrapper(model), input_spec=spec, full_graph=True)
     os.makedirs(out_dir, exist_ok=True)
-    paddle.jit.save(static, os.path.join(out_dir, "inference"))
+    save_program(model, spec, os.path.join(out_dir, "inference"))
     infer_cfg = bundle_assets(inference_yml(cfg, post, model), out_dir, g)
     with open(os.path.join(out_dir, "inference.yml"), "w", encoding="utf-8") as f:
         yaml.safe_dump(infer_cfg, f, allow_unicode=True, sort_keys=False)

@@ -29,7 +29,8 @@ GLOBAL_KEYS = {
     "save_epoch_step": "write iter_epoch_N every N epochs",
     "eval_batch_step": "[start_step, interval]: evaluate every interval steps after start_step",
     "cal_metric_during_train": "compute the train metric on each logged batch",
-    "pretrained_model": "weights to start from (no optimizer state); mismatches are reported",
+    "pretrained_model": "weights to start from (no optimizer state; a checkpoint prefix or an inference model "
+                        "folder, imported by structure); mismatches are reported",
     "checkpoints": "checkpoint prefix to resume from exactly",
     "save_inference_dir": "export_model.py output folder",
     "use_visualdl": "write VisualDL scalars under save_model_dir/vdl",
