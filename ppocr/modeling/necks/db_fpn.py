@@ -54,7 +54,7 @@ def _check_channels(name: str, in_channels: Sequence[int], out_channels: int) ->
             or not all(isinstance(c, int) and c > 0 for c in in_channels)):
         raise ValueError(f"{name} needs the channels of four backbone maps (strides 4, 8, 16, 32) as "
                          f"in_channels, got {in_channels!r}; use a detection backbone (model_type: det "
-                         "with MobileNetV3 or ResNet_vd), which returns four maps")
+                         "with MobileNetV3 or ResNet_vd, or PPLCNetV3 with det: true), which returns four maps")
     if not isinstance(out_channels, int) or out_channels < 4 or out_channels % 4:
         raise ValueError(f"{name}: out_channels must be a positive multiple of 4 (four levels of "
                          f"out_channels // 4 are concatenated), got {out_channels!r}")
