@@ -94,10 +94,12 @@ class HasBackbone(Protocol):
 
 @runtime_checkable
 class Reparameterizable(Protocol):
-    """A layer whose training-time branches export fuses into one conv with bias (PPLCNetV3's
-    ``LearnableRepLayer``): ``rep()`` fuses in place and sets ``is_repped``; ``load_fused(weight, bias)`` sets the
-    unfused layer so that in eval mode it computes that conv exactly (importing a released inference model)."""
+    """A layer with a training form and a fused inference form (PPLCNetV3's ``LearnableRepLayer``: its branches
+    folded into one conv with bias). Export calls ``rep()`` on every such sublayer that ``is_repped`` is False for;
+    ``load_fused(weight, bias)`` is the inverse, used to import a released inference model: it sets the unfused
+    layer so that in eval mode it computes that conv exactly."""
 
+    #: True once ``rep()`` has run
     is_repped: bool
 
     def rep(self) -> None: ...

@@ -18,13 +18,14 @@ import yaml
 from ppocr.engine.checkpoint import load_trained_weights
 from ppocr.engine import contracts as C
 from ppocr.engine.evaluator import label_free_transforms
-from ppocr.engine.tracing import InferenceWrapper, save_program
+from ppocr.engine.tracing import InferenceWrapper, fuse_for_export, save_program
 from ppocr.registry import POSTPROCESS, TRANSFORMS, build
 
 logger = logging.getLogger(__name__)
 
 #: the wrapper the exported program is traced through (kept under its old name)
 _InferenceWrapper = InferenceWrapper
+__all__ = ["export", "fuse_for_export", "inference_yml", "bundle_assets", "resolve_assets", "ASSET_DIR"]
 
 #: Folder of an export that holds the files its pre- and post-processing read (tokenizer, class list).
 ASSET_DIR = "assets"
@@ -115,14 +116,17 @@ def export(cfg: dict, model: paddle.nn.Layer, post) -> str:
     """Load weights into ``model``, trace it and save it under ``Global.save_inference_dir``.
 
     The weights are ``Global.pretrained_model``, ``Global.checkpoints`` or the checkpoint the model
-    was built from (its ``checkpoint_option``). The signature is the model's
-    ``input_spec_from_transforms(Eval transforms)`` when it has one, else ``input_spec(image_shape)``.
+    was built from (its ``checkpoint_option``). Re-parameterisable layers are fused first
+    (:func:`fuse_for_export`), as PaddleOCR's export does, so ``model`` is changed in place. The
+    signature is the model's ``input_spec_from_transforms(Eval transforms)`` when it has one, else
+    ``input_spec(image_shape)``.
     """
     g = cfg["Global"]
     load_trained_weights(g, model, "export", order=("pretrained_model", "checkpoints"), strict=True)
     out_dir = g.get("save_inference_dir") or "./inference/"
     transforms = cfg["Eval"]["dataset"]["transforms"] if cfg.get("Eval") else cfg["Train"]["dataset"]["transforms"]
     model.eval()
+    fuse_for_export(model)
     if isinstance(model, C.SignatureFromTransforms):
         spec = model.input_spec_from_transforms(transforms)
     else:

@@ -33,7 +33,7 @@ import paddle
 from paddle.static import InputSpec
 
 from ppocr.engine import contracts as C
-from ppocr.engine.tracing import fuse_reparameterized, reparameterized_layers, save_program
+from ppocr.engine.tracing import fuse_for_export, reparameterized_layers, save_program
 from ppocr.utils.checkpoint import save_checkpoint
 from ppocr.utils.errors import CheckpointError
 from ppocr.utils.inference_program import InferenceProgram, ParamUse, read_inference_model
@@ -115,7 +115,8 @@ def trace_reference(model: paddle.nn.Layer, feeds: list[tuple[str, list[int], st
                               "was trained with")
     ref = copy.deepcopy(model)
     ref.eval()
-    fused = fuse_reparameterized(ref)
+    fused = [path for path, layer in reparameterized_layers(ref) if not layer.is_repped]
+    fuse_for_export(ref)
     spec = [InputSpec(shape, dtype, name=name) for name, shape, dtype in feeds]
     with tempfile.TemporaryDirectory(prefix="ppocr_import_") as tmp:
         save_program(ref, spec, os.path.join(tmp, "inference"))

@@ -34,22 +34,28 @@ class InferenceWrapper(paddle.nn.Layer):
 
 
 def reparameterized_layers(model: paddle.nn.Layer) -> list[tuple[str, paddle.nn.Layer]]:
-    """``(path, layer)`` of every sublayer that fuses its training branches for export
+    """``(path, layer)`` of every sublayer (``model`` itself included, path ``''``) with a fused inference form
     (:class:`ppocr.engine.contracts.Reparameterizable`), outermost first."""
-    return [(name, layer) for name, layer in model.named_sublayers() if isinstance(layer, C.Reparameterizable)]
+    return [(name, layer) for name, layer in model.named_sublayers(include_self=True)
+            if isinstance(layer, C.Reparameterizable)]
 
 
-def fuse_reparameterized(model: paddle.nn.Layer) -> list[str]:
-    """Call ``rep()`` on every reparameterisable sublayer not fused yet (as PaddleOCR's export does); returns
-    their paths."""
-    fused = []
-    for name, layer in reparameterized_layers(model):
-        if not layer.is_repped:
-            layer.rep()
-            fused.append(name)
-    if fused:
-        logger.debug("fused %d reparameterised layers", len(fused))
-    return fused
+def fuse_for_export(model: paddle.nn.Layer) -> int:
+    """Switch every re-parameterisable sublayer of ``model`` to its fused inference form, in place.
+
+    Run it in eval mode, after the weights are loaded: the fused convs fold in the BN running
+    statistics. Layers already fused are left alone.
+
+    Returns:
+        How many layers were fused.
+    """
+    layers = [layer for _, layer in reparameterized_layers(model) if not layer.is_repped]
+    for layer in layers:
+        layer.rep()
+    if layers:
+        logger.info("fused %d re-parameterisable layers (%s) for export", len(layers),
+                    ", ".join(sorted({type(m).__name__ for m in layers})))
+    return len(layers)
 
 
 def save_program(model: paddle.nn.Layer, spec: list, prefix: str) -> None:
