@@ -46,6 +46,14 @@ class CharacterDecoder(Protocol):
 
 
 @runtime_checkable
+class LabelListCoder(Protocol):
+    """A label encoder or decoder over a list of class names (``Global.label_list``, e.g. ``['0', '180']``):
+    class ``i`` is ``label_list[i]``. ``None`` names the classes by their index."""
+
+    label_list: list[str] | None
+
+
+@runtime_checkable
 class ExportsItsConfig(Protocol):
     """A post-processor that needs more than its config at serving time (e.g. its codec)."""
 

@@ -71,7 +71,8 @@ GLOBAL_KEYS = {
     "profiler_options": IGNORED,
     "vis_font_path": "font for drawn results (infer tools)",
     "class_dict_path": IGNORED,
-    "label_list": IGNORED,
+    "label_list": "class names in index order for label encoders and decoders that declare label_list "
+                  "(ClsLabelEncode, ClsPostProcess), e.g. ['0', '180']",
     "amp_custom_black_list": "op names AMP keeps in float32 (paddle.amp.auto_cast custom_black_list)",
     # training workflows of Tesseract and kraken (ppocr/engine/workflow_hooks.py)
     "freeze_backbone": "train only the last/appended layers for the first N samples (kraken --freeze-backbone)",

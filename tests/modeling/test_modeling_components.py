@@ -34,6 +34,8 @@ NECK_CASES = {
 HEAD_CASES = {
     "CTCHead": [({"in_channels": 16, "out_channels": 11}, [2, 10, 16], [2, 10, 11]),
                 ({"in_channels": 16, "out_channels": 11, "mid_channels": 8}, [2, 10, 16], [2, 10, 11])],
+    "ClsHead": [({"in_channels": 16, "class_dim": 2}, [2, 16, 1, 12], [2, 2]),
+                ({"in_channels": 8, "class_dim": 4}, [3, 8, 2, 5], [3, 4])],
 }
 
 

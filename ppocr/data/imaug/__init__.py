@@ -10,6 +10,7 @@ from typing import Callable
 from ppocr.data.imaug import label_ops, operators, rec_img_aug  # noqa: F401  (registration)
 from ppocr.data.imaug import det_aug, det_label_ops, det_maps, det_resize  # noqa: F401  (registration)
 from ppocr.data.imaug import vgsl_ops  # noqa: F401  (registration)
+from ppocr.data.imaug import cls_label_ops, randaugment  # noqa: F401  (registration)
 from ppocr.data.imaug import vqa  # noqa: F401  (registration: KIE transforms)
 from ppocr.registry import TRANSFORMS, build
 from ppocr.utils.errors import ConfigError

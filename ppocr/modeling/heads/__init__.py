@@ -1,3 +1,4 @@
 """Heads; importing this package registers them in ``HEADS``."""
 from ppocr.modeling.heads import rec_ctc_head  # noqa: F401  (registration)
 from ppocr.modeling.heads import det_db_head  # noqa: F401  (registration)
+from ppocr.modeling.heads import cls_head  # noqa: F401  (registration)
