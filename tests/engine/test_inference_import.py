@@ -1,7 +1,10 @@
 """Importing an inference model into a training model by structure: our own exports round-trip exactly, a config
 that does not describe the export fails at the first difference, and the imported checkpoint exports again to
 the same program outputs."""
+import logging
 import os
+import subprocess
+import sys
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -9,10 +12,10 @@ import numpy as np
 import paddle
 import pytest
 
-from ppocr.engine import build_core, export, import_inference
+from ppocr.engine import build_core, export, import_inference, train
 from ppocr.engine.checkpoint import load_pretrained_weights
 from ppocr.engine.inference_import import import_inference_model
-from ppocr.testing import REPO_ROOT
+from ppocr.testing import REPO_ROOT, make_rec_data, rec_config
 from ppocr.testing.releases import run_inference_model
 from ppocr.utils.checkpoint import load_pretrained, save_checkpoint, verify_checkpoint
 from ppocr.utils.config import get_config
@@ -130,3 +133,35 @@ def test_import_needs_an_inference_folder(tmp_path):
     cfg = _config("rec", tmp_path, [f"Global.pretrained_model={tmp_path}"])
     with pytest.raises(ConfigError, match="inference model folder"):
         import_inference(cfg, str(tmp_path / "x"))
+
+
+@pytest.mark.parametrize("exported", ["rec"], indirect=True)
+def test_training_starts_from_an_inference_folder(exported, tmp_path, caplog):
+    kind, cfg, trained, infer_dir = exported
+    data = make_rec_data(str(tmp_path / "data"), num_train=2, num_eval=2)
+    run = rec_config(data, str(tmp_path / "run"), [f"Global.pretrained_model={infer_dir}", "Global.max_steps=1",
+                                                    "Global.cal_metric_during_train=False"])
+    with caplog.at_level(logging.INFO, logger="ppocr.engine.inference_import"):
+        result = train(run)
+    assert result["global_step"] == 1
+    assert any(f"imported {len(trained.state_dict()) - 16} tensors" in r.getMessage() for r in caplog.records)
+
+
+def test_cli_writes_the_checkpoint_and_names_a_mismatch(tmp_path):
+    cfg = _config("rec", tmp_path)
+    model = _model(cfg, 1)
+    save_checkpoint(str(tmp_path / "trained"), model, None, {})
+    cfg["Global"]["pretrained_model"] = str(tmp_path / "trained")
+    export(cfg)
+    tool = os.path.join(REPO_ROOT, "tools", "import_inference_model.py")
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS="1")
+    ok = subprocess.run([sys.executable, tool, "-c", SMOKE["rec"], "-o", f"Global.pretrained_model={tmp_path / 'infer'}",
+                         "--out", str(tmp_path / "imported")], capture_output=True, text=True, env=env, timeout=300)
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    assert "imported 229 tensors" in ok.stdout and os.path.isfile(tmp_path / "imported.pdparams")
+    bad = subprocess.run([sys.executable, tool, "-c", SMOKE["rec"], "-o", f"Global.pretrained_model={tmp_path / 'infer'}",
+                          "Architecture.Neck.hidden_size=8", "--out", str(tmp_path / "bad")],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert bad.returncode == 2 and "checkpoint error" in bad.stdout + bad.stderr
+    assert "neck.encoder.lstm.weight_ih_l0" in bad.stdout + bad.stderr
+    assert not os.path.exists(tmp_path / "bad.pdparams")
