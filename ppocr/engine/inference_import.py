@@ -36,7 +36,7 @@ from ppocr.engine import contracts as C
 from ppocr.engine.tracing import fuse_for_export, reparameterized_layers, save_program
 from ppocr.utils.checkpoint import save_checkpoint
 from ppocr.utils.errors import CheckpointError
-from ppocr.utils.inference_program import InferenceProgram, ParamUse, read_inference_model
+from ppocr.utils.inference_program import InferenceProgram, ParamUse, find_inference_model, read_inference_model
 
 logger = logging.getLogger(__name__)
 
@@ -91,10 +91,9 @@ class ImportReport:
 
 
 def is_inference_model(path: str | None) -> bool:
-    """Whether ``path`` is an inference model folder (``inference.json``/``.pdmodel`` + ``.pdiparams``)."""
-    return bool(path) and os.path.isdir(path) and any(
-        os.path.isfile(os.path.join(path, n)) for n in ("inference.json", "inference.pdmodel")) and \
-        os.path.isfile(os.path.join(path, "inference.pdiparams"))
+    """Whether ``path`` is an inference model: a folder with ``inference.json`` or ``inference.pdmodel`` and
+    ``inference.pdiparams``, or the common prefix of such files (a checkpoint prefix has ``.pdparams`` instead)."""
+    return find_inference_model(path) is not None
 
 
 def trace_reference(model: paddle.nn.Layer, feeds: list[tuple[str, list[int], str]]
@@ -190,11 +189,10 @@ def import_inference_model(model: paddle.nn.Layer, path: str) -> ImportReport:
     values = match_uses(release, ours, keys_of)
 
     own = layer.state_dict()
-    direct = {k: v for k, v in values.items() if k in own}
-    for key, value in direct.items():  # one by one: set_state_dict warns about every key it is not given
-        own[key].set_value(value.astype(own[key].numpy().dtype, copy=False))
-    covered = set(direct)
-    layers = dict(reparameterized_layers(layer))
+    stray = sorted(k for k in values if k not in own and not any(k.startswith(p + ".") for p in fused))
+    if stray:
+        raise CheckpointError(f"the traced copy has parameters the model lacks: {stray[:5]}")
+    from_fused = {}  # checked before anything is set, so a failure leaves the model as it was
     for path_ in fused:
         inside = {k[len(path_) + 1:]: v for k, v in values.items() if k.startswith(path_ + ".") and k not in own}
         weight = next((v for k, v in inside.items() if k.endswith(".weight")), None)
@@ -202,11 +200,15 @@ def import_inference_model(model: paddle.nn.Layer, path: str) -> ImportReport:
         if weight is None or bias is None or len(inside) != 2:
             raise CheckpointError(f"{path_}: its fused form should add one conv weight and bias to the state dict, "
                                   f"got {sorted(inside)}; its rep() and load_fused() disagree")
+        from_fused[path_] = (weight, bias)
+    direct = {k: v for k, v in values.items() if k in own}
+    for key, value in direct.items():  # one by one: set_state_dict warns about every key it is not given
+        own[key].set_value(paddle.to_tensor(value, dtype=own[key].dtype))
+    layers = dict(reparameterized_layers(layer))
+    covered = set(direct)
+    for path_, (weight, bias) in from_fused.items():
         layers[path_].load_fused(paddle.to_tensor(weight), paddle.to_tensor(bias))
         covered.update(k for k in own if k.startswith(path_ + "."))
-    stray = sorted(k for k in values if k not in own and not any(k.startswith(p + ".") for p in fused))
-    if stray:
-        raise CheckpointError(f"the traced copy has parameters the model lacks: {stray[:5]}")
     report = ImportReport(source=release.path, tensors=len(release.uses), loaded=sorted(direct),
                           fused=list(fused), not_exported=[k for k in own if k not in covered],
                           unused_in_file=list(release.unused))

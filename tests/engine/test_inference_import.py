@@ -16,7 +16,7 @@ from ppocr.engine import build_core, export, import_inference, train
 from ppocr.engine.checkpoint import load_pretrained_weights
 from ppocr.engine.inference_import import import_inference_model
 from ppocr.testing import REPO_ROOT, make_rec_data, rec_config
-from ppocr.testing.releases import run_inference_model
+from ppocr.testing.releases import SmallNet, run_inference_model, write_legacy_inference_model
 from ppocr.utils.checkpoint import load_pretrained, save_checkpoint, verify_checkpoint
 from ppocr.utils.config import get_config
 from ppocr.utils.errors import CheckpointError, ConfigError
@@ -165,3 +165,15 @@ def test_cli_writes_the_checkpoint_and_names_a_mismatch(tmp_path):
     assert bad.returncode == 2 and "checkpoint error" in bad.stdout + bad.stderr
     assert "neck.encoder.lstm.weight_ih_l0" in bad.stdout + bad.stderr
     assert not os.path.exists(tmp_path / "bad.pdparams")
+
+
+def test_a_paddle2_program_imports_into_the_same_network(tmp_path):
+    """The old program format PaddleOCR's releases use, without the releases: names and slot orders differ."""
+    infer_dir = write_legacy_inference_model(str(tmp_path / "legacy"), seed=3)
+    net = SmallNet()
+    report = import_inference_model(net, infer_dir)
+    assert report.tensors == 13 and report.not_exported == [] and len(report.loaded) == 13
+    net.eval()
+    x = np.random.default_rng(2).random([2, 3, 8, 12], dtype=np.float32)
+    (want,) = run_inference_model(infer_dir, x)
+    assert np.abs(net({"image": paddle.to_tensor(x)}).numpy() - want).max() <= 1e-5
