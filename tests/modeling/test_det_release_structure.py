@@ -26,7 +26,7 @@ from ppocr.modeling.backbones.rec_lcnetv3 import LearnableRepLayer
 ARCH = {"model_type": "det", "algorithm": "DB", "Transform": None,
         "Backbone": {"name": "PPLCNetV3", "scale": 0.75, "det": True},
         "Neck": {"name": "RSEFPN", "out_channels": 96, "shortcut": True},
-        "Head": {"name": "DBHead", "k": 50}}
+        "Head": {"name": "DBHead", "k": 50, "fix_nan": True}}
 RELEASE = "ch_PP-OCRv4_det_infer"
 # Within one op, the order its persistable inputs are listed in (batch_norm: scale, shift, mean, variance)
 SLOT_ORDER = ("X", "Filter", "Scale", "Bias", "Mean", "Variance", "Y")
