@@ -17,13 +17,16 @@ register under ``'<scope>/<name>'``::
     class MobileNetV3(nn.Layer): ...
 
 ``build(cfg, BACKBONES, scope="det")`` then prefers ``det/MobileNetV3`` over ``MobileNetV3``;
-without a scope, or when no scoped variant exists, the plain name is used.
+without a scope, or when no scoped variant exists, the plain name is used. A scope may be a sequence
+tried in order: PaddleOCR's text-direction classifier (``model_type: cls``) is built from the
+recognition components, so ``scope=("cls", "rec")`` takes ``cls/<name>``, else ``rec/<name>``, else
+``<name>``.
 """
 from __future__ import annotations
 
 import difflib
 import inspect
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ppocr.utils.arg_types import arg_doc, wrong_args
 from ppocr.utils.errors import ConfigError
@@ -31,7 +34,7 @@ from ppocr.utils.errors import ConfigError
 # Global keys that PaddleOCR configs expect to reach components. They are handed only to
 # components whose constructor declares a parameter of the same name, and only when the
 # component's own config does not set it.
-GLOBAL_PASSTHROUGH = ("character_dict_path", "max_text_length", "use_space_char", "infer_mode")
+GLOBAL_PASSTHROUGH = ("character_dict_path", "max_text_length", "use_space_char", "infer_mode", "label_list")
 
 
 def nearest(name: str, choices, n: int = 3) -> str:
@@ -63,20 +66,23 @@ class Registry:
 
         return _do(obj) if obj is not None else _do
 
-    def resolve(self, name: str, scope: str | None = None) -> str:
+    def resolve(self, name: str, scope: str | Sequence[str] | None = None) -> str:
         """The key ``name`` selects: ``'<scope>/<name>'`` when that is registered, else ``name``.
 
         Args:
             name: the config ``name``.
-            scope: a task family such as ``'det'`` (``Architecture.model_type``), or None.
+            scope: a task family such as ``'det'`` (``Architecture.model_type``), a sequence of them tried
+                in order (``('cls', 'rec')``), or None.
 
         Returns:
             The registry key to ``get``.
         """
-        if scope and isinstance(name, str):
-            scoped = f"{scope}/{name}"
-            if scoped in self._items:
-                return scoped
+        scopes = (scope,) if isinstance(scope, str) else tuple(scope or ())
+        if isinstance(name, str):
+            for s in scopes:
+                scoped = f"{s}/{name}"
+                if s and scoped in self._items:
+                    return scoped
         return name
 
     def get(self, name: str, where: str = "") -> Callable:
@@ -124,7 +130,7 @@ def accepted_params(cls: Callable) -> tuple[set[str], bool]:
 
 
 def build(cfg: dict | None, registry: Registry, *, where: str = "", global_cfg: dict | None = None,
-          scope: str | None = None, **defaults: Any):
+          scope: str | Sequence[str] | None = None, **defaults: Any):
     """Construct the component that ``cfg['name']`` names.
 
     Args:

@@ -15,13 +15,15 @@ from typing import Sequence
 import numpy as np
 import paddle
 
-from ppocr.data.imaug import build_transforms
+from ppocr.data.imaug import Compose, NeedsExtraSamples, build_transforms
 from ppocr.data.preflight import run_preflight
 from ppocr.utils.errors import DataError, SampleError
 
 logger = logging.getLogger(__name__)
 
 MAX_LOGGED_SKIPS = 10
+#: Other samples tried for a transform's ``ext_data`` before it gets fewer than it asked for.
+MAX_EXTRA_SAMPLE_TRIES = 20
 
 
 def check_common_args(mode: str, seed: int | None, skip_bad_samples: bool) -> None:
@@ -104,6 +106,10 @@ class BaseRecDataSet(paddle.io.Dataset):
         self._skips_logged = 0
         self.preflight_enabled = bool((global_cfg or {}).get("preflight", True))
         self.excluded = 0   # samples the pre-flight check left out
+        # A transform that mixes in other samples (CopyPaste) gets them run through the transforms before it.
+        first = next((i for i, op in enumerate(self.ops.ops) if isinstance(op, NeedsExtraSamples)), None)
+        self.ext_data_num = 0 if first is None else int(self.ops.ops[first].ext_data_num)
+        self.ext_ops = Compose(self.ops.ops[:first] if first is not None else [])
 
     # -- subclass interface -------------------------------------------------------------------
     def _location(self, idx: int) -> str:  # pragma: no cover - abstract
@@ -143,6 +149,25 @@ class BaseRecDataSet(paddle.io.Dataset):
             more = " (further skips are only counted)" if self._skips_logged == MAX_LOGGED_SKIPS else ""
             logger.warning("%s dataset: skipped %s: %s%s", self.mode, loc, reason, more)
 
+    def extra_samples(self) -> list[dict]:
+        """``ext_data_num`` random samples through ``ext_ops`` (the transforms before the one that asked);
+        samples that fail or have regions other than quadrilaterals are passed over, and after
+        ``MAX_EXTRA_SAMPLE_TRIES`` draws the transform gets what was found."""
+        found: list[dict] = []
+        for _ in range(MAX_EXTRA_SAMPLE_TRIES):
+            if len(found) >= self.ext_data_num:
+                break
+            j = int(np.random.randint(len(self)))
+            try:
+                data = self.ext_ops(self._read(j))
+            except SampleError:
+                continue
+            polys = None if data is None else data.get("polys")
+            if data is None or (polys is not None and (np.ndim(polys) != 3 or np.shape(polys)[1] != 4)):
+                continue
+            found.append(data)
+        return found
+
     def __len__(self) -> int:
         return len(self.samples)
 
@@ -151,7 +176,10 @@ class BaseRecDataSet(paddle.io.Dataset):
         self.seed_sample(idx)
         loc = self._location(idx)
         try:
-            data = self.ops(self._read(idx))
+            data = self._read(idx)
+            if self.ext_data_num:
+                data["ext_data"] = self.extra_samples()
+            data = self.ops(data)
         except SampleError as e:
             if self.skip_bad_samples:
                 self._note_skip(loc, str(e))

@@ -1,5 +1,9 @@
 """Which weights a run starts from or evaluates: ``Global.checkpoints``, ``pretrained_model`` or the
 checkpoint the model was built from. The file layout and atomic IO are :mod:`ppocr.utils.checkpoint`.
+
+``Global.pretrained_model`` may also name an inference model folder (``inference.json`` or ``inference.pdmodel``
+with ``inference.pdiparams``, e.g. a PaddleOCR release): its weights are imported by structure
+(:mod:`ppocr.engine.inference_import`).
 """
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import logging
 import os
 
 from ppocr.engine import contracts as C
+from ppocr.engine.inference_import import import_inference_model, is_inference_model
 from ppocr.utils.checkpoint import load_checkpoint, load_pretrained, newest_complete, strip_suffix, verify_checkpoint
 from ppocr.utils.errors import CheckpointError, ConfigError, TornCheckpointError
 
@@ -64,6 +69,21 @@ def _resolve(source: str) -> tuple[str, dict]:
         return found
 
 
+def load_pretrained_weights(source: str, model) -> dict[str, list[str]]:
+    """Load weights only from ``source``: a checkpoint prefix (matching names, see
+    :func:`ppocr.utils.checkpoint.load_pretrained`) or an inference model folder (imported by structure; the
+    report is logged).
+
+    Returns:
+        ``{'loaded', 'missing', 'unexpected', 'mismatched'}`` key lists; for an inference model ``missing`` is
+        empty: what it lacks are branches that do not run in eval mode (listed in the log).
+    """
+    if is_inference_model(source):
+        report = import_inference_model(model, source)
+        return {"loaded": report.loaded, "missing": [], "unexpected": [], "mismatched": []}
+    return load_pretrained(strip_suffix(source), model)
+
+
 def load_trained_weights(g: dict, model, what: str, order: tuple[str, ...] = ("checkpoints", "pretrained_model"),
                          strict: bool = False) -> str:
     """Load the weights evaluation, export and inference run with; returns where they came from.
@@ -94,7 +114,7 @@ def load_trained_weights(g: dict, model, what: str, order: tuple[str, ...] = ("c
         return source
     if key == "checkpoints":
         verify_checkpoint(source)
-    report = load_pretrained(strip_suffix(source), model)
+    report = load_pretrained_weights(source, model)
     if strict and (report["missing"] or report["mismatched"]):
         raise ConfigError(f"{source} does not fit the model in this config (missing {report['missing'][:3]}, "
                           f"mismatched {report['mismatched'][:3]}); {what} with the config it was trained with")

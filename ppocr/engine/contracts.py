@@ -46,6 +46,14 @@ class CharacterDecoder(Protocol):
 
 
 @runtime_checkable
+class LabelListCoder(Protocol):
+    """A label encoder or decoder over a list of class names (``Global.label_list``, e.g. ``['0', '180']``):
+    class ``i`` is ``label_list[i]``. ``None`` names the classes by their index."""
+
+    label_list: list[str] | None
+
+
+@runtime_checkable
 class ExportsItsConfig(Protocol):
     """A post-processor that needs more than its config at serving time (e.g. its codec)."""
 
@@ -90,6 +98,21 @@ class HasBackbone(Protocol):
     """A model whose lower layers can be frozen (``Global.freeze_backbone``)."""
 
     def backbone_parameters(self) -> list: ...
+
+
+@runtime_checkable
+class Reparameterizable(Protocol):
+    """A layer with a training form and a fused inference form (PPLCNetV3's ``LearnableRepLayer``: its branches
+    folded into one conv with bias). Export calls ``rep()`` on every such sublayer that ``is_repped`` is False for;
+    ``load_fused(weight, bias)`` is the inverse, used to import a released inference model: it sets the unfused
+    layer so that in eval mode it computes that conv exactly."""
+
+    #: True once ``rep()`` has run
+    is_repped: bool
+
+    def rep(self) -> None: ...
+
+    def load_fused(self, weight, bias) -> None: ...
 
 
 @runtime_checkable

@@ -18,30 +18,17 @@ import yaml
 from ppocr.engine.checkpoint import load_trained_weights
 from ppocr.engine import contracts as C
 from ppocr.engine.evaluator import label_free_transforms
+from ppocr.engine.tracing import InferenceWrapper, fuse_for_export, save_program
 from ppocr.registry import POSTPROCESS, TRANSFORMS, build
 
 logger = logging.getLogger(__name__)
 
+#: the wrapper the exported program is traced through (kept under its old name)
+_InferenceWrapper = InferenceWrapper
+__all__ = ["export", "fuse_for_export", "inference_yml", "bundle_assets", "resolve_assets", "ASSET_DIR"]
+
 #: Folder of an export that holds the files its pre- and post-processing read (tokenizer, class list).
 ASSET_DIR = "assets"
-
-
-class _InferenceWrapper(paddle.nn.Layer):
-    """Feeds the exported program's input to ``model`` as a batch dict.
-
-    One input key: ``x`` is a tensor. Several (e.g. token models): ``x`` is a list in ``input_keys`` order,
-    and the input spec is passed as one nested list.
-    """
-
-    def __init__(self, model: paddle.nn.Layer):
-        super().__init__()
-        self.model = model
-        self.keys = list(C.input_keys(model))
-
-    def forward(self, x):
-        if len(self.keys) == 1:
-            return self.model({self.keys[0]: x})
-        return self.model(dict(zip(self.keys, x)))
 
 
 def find_transform_arg(transforms: list, op: str, key: str) -> Any:
@@ -129,14 +116,17 @@ def export(cfg: dict, model: paddle.nn.Layer, post) -> str:
     """Load weights into ``model``, trace it and save it under ``Global.save_inference_dir``.
 
     The weights are ``Global.pretrained_model``, ``Global.checkpoints`` or the checkpoint the model
-    was built from (its ``checkpoint_option``). The signature is the model's
-    ``input_spec_from_transforms(Eval transforms)`` when it has one, else ``input_spec(image_shape)``.
+    was built from (its ``checkpoint_option``). Re-parameterisable layers are fused first
+    (:func:`fuse_for_export`), as PaddleOCR's export does, so ``model`` is changed in place. The
+    signature is the model's ``input_spec_from_transforms(Eval transforms)`` when it has one, else
+    ``input_spec(image_shape)``.
     """
     g = cfg["Global"]
     load_trained_weights(g, model, "export", order=("pretrained_model", "checkpoints"), strict=True)
     out_dir = g.get("save_inference_dir") or "./inference/"
     transforms = cfg["Eval"]["dataset"]["transforms"] if cfg.get("Eval") else cfg["Train"]["dataset"]["transforms"]
     model.eval()
+    fuse_for_export(model)
     if isinstance(model, C.SignatureFromTransforms):
         spec = model.input_spec_from_transforms(transforms)
     else:
@@ -146,11 +136,8 @@ def export(cfg: dict, model: paddle.nn.Layer, post) -> str:
                                 if isinstance(args, dict) and isinstance(args.get("image_shape"), (list, tuple))
                                 and len(args["image_shape"]) == 3), None)  # det resizes give [H, W]: free size
         spec = model.input_spec(image_shape)
-    if len(spec) > 1:
-        spec = [spec]
-    static = paddle.jit.to_static(_InferenceWrapper(model), input_spec=spec, full_graph=True)
     os.makedirs(out_dir, exist_ok=True)
-    paddle.jit.save(static, os.path.join(out_dir, "inference"))
+    save_program(model, spec, os.path.join(out_dir, "inference"))
     infer_cfg = bundle_assets(inference_yml(cfg, post, model), out_dir, g)
     with open(os.path.join(out_dir, "inference.yml"), "w", encoding="utf-8") as f:
         yaml.safe_dump(infer_cfg, f, allow_unicode=True, sort_keys=False)

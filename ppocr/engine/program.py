@@ -18,17 +18,18 @@ import paddle
 from ppocr.data import build_dataloader, set_epoch
 from ppocr.data.imaug import build_transforms
 from ppocr.engine import hooks as H
-from ppocr.engine.checkpoint import load_trained_weights, resume, resume_source
+from ppocr.engine.checkpoint import load_pretrained_weights, load_trained_weights, resume, resume_source
 from ppocr.engine.env import import_custom_modules, init_distributed, seed_everything, setup_device
 from ppocr.engine import contracts as C
 from ppocr.engine.evaluator import evaluate_model, label_free_transforms, list_images
+from ppocr.engine.inference_import import ImportReport, import_inference_model, is_inference_model, save_imported
 from ppocr.engine.task import task_for
 from ppocr.engine.trainer import Trainer
 from ppocr.losses import build_loss
 from ppocr.metrics import build_metric
 from ppocr.optimizer import build_optimizer
 from ppocr.registry import HOOKS, build
-from ppocr.utils.checkpoint import load_pretrained, set_rng_state, strip_suffix
+from ppocr.utils.checkpoint import set_rng_state, strip_suffix
 from ppocr.utils.config import dump_config, ignored_global_keys
 from ppocr.utils.errors import ConfigError
 from ppocr.utils.logging import get_rank, setup_logging
@@ -63,7 +64,7 @@ def _load_weights(g: dict, model, optimizer=None) -> dict | None:
     if resume_source(g, model):
         return resume(g, model, optimizer)
     if g.get("pretrained_model"):
-        load_pretrained(g["pretrained_model"], model)
+        load_pretrained_weights(g["pretrained_model"], model)
     return None
 
 
@@ -301,3 +302,23 @@ def export(cfg: dict) -> str:
     prepare_run(cfg, None)
     task = task_for(cfg)
     return task.export(cfg, task.build_core(cfg))
+
+
+@_fresh_names
+def import_inference(cfg: dict, out: str) -> ImportReport:
+    """Import the inference model ``Global.pretrained_model`` names into the config's model, by structure, and
+    save it as the checkpoint ``out`` (``out.pdparams`` + ``out.states``).
+
+    Raises:
+        ConfigError: ``Global.pretrained_model`` is not an inference model folder.
+        CheckpointError: the inference model does not fit the config (the first difference is named).
+    """
+    prepare_run(cfg, None)
+    source = cfg["Global"].get("pretrained_model")
+    if not is_inference_model(source):
+        raise ConfigError(f"Global.pretrained_model must name an inference model folder (inference.json or "
+                          f"inference.pdmodel with inference.pdiparams), got {source!r}")
+    model = task_for(cfg).build_core(cfg)["model"]
+    report = import_inference_model(model, source)
+    save_imported(model, out, report)
+    return report

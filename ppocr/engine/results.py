@@ -6,7 +6,8 @@ is set, writes one line per image in PaddleOCR's format:
 
 * ``rec``: ``img_path<TAB>text<TAB>score``
 * ``det``: ``img_path<TAB>[{"points": [[x, y], ...]}, ...]``, plus each image with its boxes drawn under
-  ``<save_res_path folder>/det_results/``.
+  ``<save_res_path folder>/det_results/``;
+* ``cls``: ``img_path<TAB>label<TAB>score`` (the text direction, e.g. ``0`` or ``180``).
 """
 from __future__ import annotations
 
@@ -78,4 +79,16 @@ class DetResultWriter(ResultWriter):
         return out
 
 
-RESULT_WRITERS = {"rec": RecResultWriter, "det": DetResultWriter}
+class ClsResultWriter(ResultWriter):
+    """``result`` is ``(label, score)``."""
+
+    def add(self, img_path: str, result: Any) -> dict[str, Any]:
+        label, score = result
+        self.lines.append(f"{img_path}\t{label}\t{float(score):.6f}")
+        logger.info("\t result: %s\t%s\t%.6f", img_path, label, score)
+        out = {"img_path": img_path, "label": label, "score": float(score)}
+        self.results.append(out)
+        return out
+
+
+RESULT_WRITERS = {"rec": RecResultWriter, "det": DetResultWriter, "cls": ClsResultWriter}

@@ -6,7 +6,8 @@ checkpoint layout or inference pipeline), it says so through the :class:`Task` p
 a class in ``TASKS``. The program asks :func:`task_for` which task a config belongs to and never names one itself.
 
 Which task: the registered task whose ``owns(Architecture section)`` is true (by architecture
-name or ``model_type``), else :class:`GenericTask` (PaddleOCR's det, rec and cls).
+name or ``model_type``), else :class:`GenericTask` (PaddleOCR's det, rec and cls: the text-direction
+classifier).
 
 The model and post-processor sides of the contract are in :mod:`ppocr.engine.contracts`.
 
@@ -109,10 +110,18 @@ class GenericTask:
 
     def bind_loader(self, loader, core: dict[str, Any], section: str) -> None:
         post = core["postprocess"]
+        ops = getattr(getattr(loader.dataset, "ops", None), "ops", [])
+        if isinstance(post, C.LabelListCoder) and post.label_list is not None:
+            for op in ops:  # class-name encoders publish their list too
+                names = op.label_list if isinstance(op, C.LabelListCoder) else None
+                if names is not None and list(names) != list(post.label_list):
+                    raise ConfigError(f"{section}: {type(op).__name__} has label_list {list(names)} but PostProcess "
+                                      f"has {list(post.label_list)}; set label_list in Global only (not per "
+                                      "component) so both number the classes alike")
         if not isinstance(post, C.CharacterDecoder):
             return
         want = post.character
-        for op in getattr(getattr(loader.dataset, "ops", None), "ops", []):
+        for op in ops:
             chars = op.character if isinstance(op, C.CharacterDecoder) else None  # encoders publish theirs too
             if chars is not None and list(chars) != list(want):
                 raise ConfigError(f"{section}: {type(op).__name__} has {len(chars)} classes but PostProcess has "

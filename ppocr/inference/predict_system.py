@@ -8,11 +8,12 @@ For each image :class:`TextSystem`:
 3. cuts each box out with a perspective transform (:func:`get_rotate_crop_image`; polygons use
    their minimum-area rectangle) and turns crops at least 1.5 times as tall as wide by 90 degrees
    counter-clockwise (vertical text written top to bottom becomes a horizontal line);
-4. recognises all crops in width-sorted batches with
+4. with ``--use_angle_cls true``, classifies each crop's direction with
+   :class:`~ppocr.inference.predict_cls.TextClassifier` and turns the upside-down ones by 180 degrees
+   (``--cls_model_dir``, ``--cls_thresh``), as PaddleOCR's ``TextSystem`` does;
+5. recognises all crops in width-sorted batches with
    :class:`~ppocr.inference.predict_rec.TextRecognizer`;
-5. drops results scoring under ``--drop_score``.
-
-Angle classification (``--use_angle_cls``) is not available yet.
+6. drops results scoring under ``--drop_score``.
 
 :func:`predict_images` is the loop behind ``tools/infer/predict_system.py``: it writes
 ``<draw_img_save_dir>/system_results.txt`` with one line per image,
@@ -41,6 +42,7 @@ import cv2
 import numpy as np
 
 from ppocr.data.imaug import functional as F
+from ppocr.inference.predict_cls import TextClassifier
 from ppocr.inference.predict_det import TextDetector
 from ppocr.inference.predict_rec import TextRecognizer
 from ppocr.inference.utility import predict_over_images, read_image, to_namespace, write_image
@@ -183,22 +185,24 @@ class TextSystem:
             :class:`TextDetector` from ``--det_model_dir``.
         text_recognizer: a callable ``[crops] -> ([(text, score)], seconds)`` to use instead of
             building a :class:`TextRecognizer` from ``--rec_model_dir``.
+        text_classifier: with ``--use_angle_cls``, a callable ``[crops] -> (crops, [(label, score)], seconds)``
+            to use instead of building a :class:`TextClassifier` from ``--cls_model_dir``.
 
     Attributes:
         last_time: ``{'det', 'rec', 'cls', 'all'}`` seconds of the latest call.
         drop_score: results scoring under this are dropped.
+        use_angle_cls: whether crops go through the text-direction classifier.
 
     Raises:
-        ConfigError: ``--use_angle_cls true``, a bad ``--drop_score``, or a predictor's error.
+        ConfigError: a bad ``--drop_score``, or a predictor's error (``--use_angle_cls true`` without
+            ``--cls_model_dir``, say).
     """
 
     def __init__(self, args: argparse.Namespace | Mapping[str, Any],
                  text_detector: Callable[[np.ndarray], tuple[Any, float]] | None = None,
-                 text_recognizer: Callable[[list], tuple[list, float]] | None = None):
+                 text_recognizer: Callable[[list], tuple[list, float]] | None = None,
+                 text_classifier: Callable[[list], tuple[list, list, float]] | None = None):
         args = to_namespace(args)
-        if getattr(args, "use_angle_cls", False):
-            raise ConfigError("--use_angle_cls true: angle classification is not available yet; pass "
-                              "--use_angle_cls false (crops at least 1.5x as tall as wide are still turned upright)")
         drop = getattr(args, "drop_score", 0.5)
         if isinstance(drop, bool) or not isinstance(drop, (int, float)) or not math.isfinite(drop):
             raise ConfigError(f"--drop_score must be a number (0.5 by default), got {drop!r}")
@@ -206,6 +210,10 @@ class TextSystem:
         self.drop_score = float(drop)
         self.text_detector = text_detector if text_detector is not None else TextDetector(args)
         self.text_recognizer = text_recognizer if text_recognizer is not None else TextRecognizer(args)
+        self.use_angle_cls = bool(getattr(args, "use_angle_cls", False))
+        self.text_classifier = None
+        if self.use_angle_cls:
+            self.text_classifier = text_classifier if text_classifier is not None else TextClassifier(args)
         self.save_crop_res = bool(getattr(args, "save_crop_res", False))
         self.crop_res_save_dir = getattr(args, "crop_res_save_dir", "./output")
         self.crop_index = 0
@@ -226,12 +234,13 @@ class TextSystem:
             logger.debug("crop %s: %r %.3f", path, text, score)
             self.crop_index += 1
 
-    def __call__(self, img: np.ndarray, return_time: bool = False):
+    def __call__(self, img: np.ndarray, return_time: bool = False, cls: bool = True):
         """Read the text of one image.
 
         Args:
             img: ``HxW[xC]`` image array, BGR for colour (grey, BGRA, 16-bit are converted).
             return_time: also return the timing dict (as :attr:`last_time`).
+            cls: with ``--use_angle_cls``, classify the crops' direction (PaddleOCR's ``cls`` argument).
 
         Returns:
             ``[(box, (text, score)), ...]`` in reading order, without results under
@@ -242,13 +251,17 @@ class TextSystem:
         dt_boxes, det_time = self.text_detector(image)
         boxes = sorted_boxes(dt_boxes)
         crops = [self.crop(image, b) for b in boxes]
+        cls_time = 0.0
+        if self.text_classifier is not None and cls and crops:
+            crops, cls_res, cls_time = self.text_classifier(crops)
+            logger.debug("text direction of %d crops: %s", len(crops), cls_res)
         rec_res, rec_time = self.text_recognizer(crops) if crops else ([], 0.0)
         if len(rec_res) != len(crops):
             raise ValueError(f"the recogniser returned {len(rec_res)} results for {len(crops)} crops")
         if self.save_crop_res:
             self._save_crops(crops, rec_res)
         results = filter_by_score(boxes, rec_res, self.drop_score)
-        self.last_time = {"det": float(det_time), "rec": float(rec_time), "cls": 0.0,
+        self.last_time = {"det": float(det_time), "rec": float(rec_time), "cls": float(cls_time),
                           "all": time.perf_counter() - start}
         logger.debug("%d boxes, %d results kept (drop_score %.2f), %s", len(boxes), len(results),
                      self.drop_score, self.last_time)

@@ -20,8 +20,12 @@ command lines keep working. Differences, all deliberate:
   (``ppstructure/kie/predict_kie_token_ser*.py``); their OCR uses the ``--det_*``/``--rec_*`` flags.
 * ``--det_*`` flags configure :class:`ppocr.inference.predict_det.TextDetector`; as for the
   recogniser, settings in the det model's ``inference.yml`` win over flags left at their
-  defaults. ``--use_angle_cls`` accepts only ``false`` (no angle classifier yet) and
-  ``--max_batch_size`` is accepted and unused (PaddleOCR sizes TensorRT with it).
+  defaults. ``--max_batch_size`` is accepted and unused (PaddleOCR sizes TensorRT with it).
+* ``--cls_*`` flags and ``--label_list`` configure the text-direction classifier
+  (:class:`ppocr.inference.predict_cls.TextClassifier`; ``--use_angle_cls true`` puts it into
+  ``predict_system``); the image shape and label list in the cls model's ``inference.yml`` win over
+  flags left at their defaults. ``--label_list`` takes ``0,180`` or ``['0','180']`` (PaddleOCR declares
+  it ``type=list``, which splits a typed value into characters).
 
 :func:`parse_args` records which flags the user typed in ``args.explicit_flags``, so
 predictors can let settings stored in ``inference.yml`` win over untouched defaults.
@@ -46,6 +50,7 @@ import yaml
 from ppocr.data.imaug import functional as F
 from ppocr.registry import nearest
 from ppocr.utils.errors import ConfigError, SampleError
+from ppocr.utils.label_list import check_label_list
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +77,28 @@ def str2bool(v: str | bool) -> bool:
     if s in ("false", "f", "no", "n", "0"):
         return False
     raise argparse.ArgumentTypeError(f"expected a boolean (true/false), got {v!r}")
+
+
+def label_list_arg(value: str | list) -> list[str]:
+    """Parse ``--label_list``: ``0,180``, ``['0', '180']`` (YAML/Python list syntax) or a list.
+
+    Raises:
+        argparse.ArgumentTypeError: not a list of at least two distinct class names.
+    """
+    items = value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            items = yaml.safe_load(text) if text.startswith("[") else [v.strip() for v in text.split(",")]
+        except yaml.YAMLError as e:
+            raise argparse.ArgumentTypeError(f"expected class names such as 0,180 or ['0','180'], got {value!r}: "
+                                             f"{e}") from e
+        if isinstance(items, list):
+            items = [v.strip().strip("'\"") if isinstance(v, str) else v for v in items]
+    try:
+        return check_label_list(items, "--label_list")
+    except (TypeError, ValueError) as e:
+        raise argparse.ArgumentTypeError(str(e)) from e
 
 
 def init_args() -> argparse.ArgumentParser:
@@ -124,9 +151,19 @@ def init_args() -> argparse.ArgumentParser:
     parser.add_argument("--use_dilation", type=str2bool, default=False, help="dilate the binary map by 2x2")
     parser.add_argument("--det_db_score_mode", type=str, default="fast", choices=("fast", "slow"),
                         help="box score: mean inside the box (fast) or inside the exact contour (slow)")
-    # system
+    # text direction (angle) classifier
     parser.add_argument("--use_angle_cls", type=str2bool, default=False,
-                        help="angle classification is not available yet; only false is accepted")
+                        help="predict_system: classify each crop's direction and turn upside-down ones before "
+                             "recognition (needs --cls_model_dir)")
+    parser.add_argument("--cls_model_dir", type=str, help="folder with the exported text-direction classifier")
+    parser.add_argument("--cls_image_shape", type=str, default="3, 48, 192",
+                        help="C, H, W of the classifier input; inference.yml wins unless the flag is given")
+    parser.add_argument("--label_list", type=label_list_arg, default=["0", "180"],
+                        help="class names in index order, e.g. 0,180; inference.yml wins unless the flag is given")
+    parser.add_argument("--cls_batch_num", type=int, default=6, help="images per classifier batch")
+    parser.add_argument("--cls_thresh", type=float, default=0.9,
+                        help="turn a crop by 180 degrees when its '180' score is above this")
+    # system
     parser.add_argument("--draw_img_save_dir", type=str, default="./inference_results",
                         help="predict_system: where system_results.txt and the visualisations go")
     parser.add_argument("--save_crop_res", type=str2bool, default=False, help="save every text crop")

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from ppocr.losses import rec_ctc_loss  # noqa: F401  (registration)
+from ppocr.losses import rec_att_loss, rec_multi_loss  # noqa: F401  (registration)
 from ppocr.losses import det_db_loss  # noqa: F401  (registration)
+from ppocr.losses import cls_loss  # noqa: F401  (registration)
 from ppocr.losses import kie_vqa_loss  # noqa: F401  (registration)
 from ppocr.losses import combined_loss, kie_distillation_loss  # noqa: F401  (registration)
 from ppocr.registry import LOSSES, build

@@ -13,6 +13,7 @@ from typing import Any
 
 from ppocr.metrics import rec_metric  # noqa: F401  (registers RecMetric)
 from ppocr.metrics import det_metric  # noqa: F401  (registers DetMetric)
+from ppocr.metrics import cls_metric  # noqa: F401  (registers ClsMetric)
 from ppocr.metrics import kie_metric  # noqa: F401  (registers VQASerTokenMetric, VQAReTokenMetric)
 from ppocr.metrics import distillation_metric  # noqa: F401  (registers DistillationMetric)
 from ppocr.metrics import line_report  # noqa: F401  (registers LineReportMetric)

@@ -13,6 +13,7 @@ from typing import Any
 from ppocr.postprocess import rec_postprocess  # noqa: F401  (registers CTCLabelDecode)
 from ppocr.postprocess import db_postprocess  # noqa: F401  (registers DBPostProcess)
 from ppocr.postprocess import vgsl_postprocess  # noqa: F401  (registers VGSLLabelDecode)
+from ppocr.postprocess import cls_postprocess  # noqa: F401  (registers ClsPostProcess)
 from ppocr.postprocess import kie_postprocess  # noqa: F401  (registers the VQA*TokenLayoutLMPostProcess)
 from ppocr.postprocess.rec_postprocess import CTCLabelDecode
 from ppocr.registry import POSTPROCESS, build

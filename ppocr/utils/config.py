@@ -15,6 +15,9 @@ SECTIONS = ("Global", "Architecture", "Loss", "Optimizer", "PostProcess", "Metri
 #: what GLOBAL_KEYS says of a PaddleOCR key that is accepted and has no effect here (logged once per run)
 IGNORED = "PaddleOCR key with no effect here (accepted, logged once)"
 
+#: keys PaddleOCR configs carry at the top level, beside the sections, that have no effect here
+TOP_LEVEL_KEYS = {"profiler_options": IGNORED}
+
 # Every Global key the generic run reads, with what it does. Tasks add their own (``global_keys`` of the
 # classes in ``TASKS``); a key in neither is a typo (error with the nearest names).
 GLOBAL_KEYS = {
@@ -29,7 +32,8 @@ GLOBAL_KEYS = {
     "save_epoch_step": "write iter_epoch_N every N epochs",
     "eval_batch_step": "[start_step, interval]: evaluate every interval steps after start_step",
     "cal_metric_during_train": "compute the train metric on each logged batch",
-    "pretrained_model": "weights to start from (no optimizer state); mismatches are reported",
+    "pretrained_model": "weights to start from (no optimizer state; a checkpoint prefix or an inference model "
+                        "folder, imported by structure); mismatches are reported",
     "checkpoints": "checkpoint prefix to resume from exactly",
     "save_inference_dir": "export_model.py output folder",
     "use_visualdl": "write VisualDL scalars under save_model_dir/vdl",
@@ -71,7 +75,8 @@ GLOBAL_KEYS = {
     "profiler_options": IGNORED,
     "vis_font_path": "font for drawn results (infer tools)",
     "class_dict_path": IGNORED,
-    "label_list": IGNORED,
+    "label_list": "class names in index order for label encoders and decoders that declare label_list "
+                  "(ClsLabelEncode, ClsPostProcess), e.g. ['0', '180']",
     "amp_custom_black_list": "op names AMP keeps in float32 (paddle.amp.auto_cast custom_black_list)",
     # training workflows of Tesseract and kraken (ppocr/engine/workflow_hooks.py)
     "freeze_backbone": "train only the last/appended layers for the first N samples (kraken --freeze-backbone)",
@@ -216,7 +221,7 @@ def merge_overrides(cfg: dict, overrides: Iterable[tuple[str, Any]]) -> dict:
 def check_config(cfg: dict, ignored_global: Iterable[str] = ()) -> None:
     """Reject unknown sections and Global keys before anything is built."""
     for section in cfg:
-        if section not in SECTIONS:
+        if section not in SECTIONS and section not in TOP_LEVEL_KEYS:
             raise ConfigError(f"unknown config section {section!r}; {nearest(section, SECTIONS)}")
     glob = cfg.get("Global") or {}
     if not isinstance(glob, dict):
@@ -248,8 +253,10 @@ def global_options(name: str, value: Any, defaults: dict[str, Any], allow_true: 
 
 
 def ignored_global_keys(cfg: dict) -> list[str]:
-    """The Global keys of ``cfg`` that are accepted but have no effect here (PaddleOCR keys)."""
-    return [k for k in cfg.get("Global") or {} if GLOBAL_KEYS.get(k) == IGNORED]
+    """The Global keys of ``cfg`` that are accepted but have no effect here (PaddleOCR keys), then such
+    top-level keys (``profiler_options (top level)``)."""
+    return [k for k in cfg.get("Global") or {} if GLOBAL_KEYS.get(k) == IGNORED] + [
+        f"{k} (top level)" for k in cfg if TOP_LEVEL_KEYS.get(k) == IGNORED]
 
 
 def known_global_keys() -> dict[str, str]:

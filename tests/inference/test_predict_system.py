@@ -262,7 +262,7 @@ def test_drop_score_and_errors():
     empty = TextSystem({}, text_detector=lambda img: (np.zeros((0, 4, 2), np.float32), 0.0),
                        text_recognizer=lambda crops: pytest.fail("no crops, no recognition"))
     assert empty(np.full((40, 160), 255, np.uint8)) == []
-    with pytest.raises(ConfigError, match="angle classification is not available"):
+    with pytest.raises(ConfigError, match="--cls_model_dir is not set"):
         TextSystem({"use_angle_cls": True}, text_detector=QuadDetector(boxes), text_recognizer=recognise)
     with pytest.raises(ConfigError, match="--drop_score"):
         TextSystem({"drop_score": float("nan")}, text_detector=QuadDetector(boxes), text_recognizer=recognise)

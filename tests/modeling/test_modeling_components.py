@@ -1,4 +1,5 @@
 """Every registered backbone, neck and head: shapes and finite outputs."""
+import inspect
 import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -23,15 +24,21 @@ BACKBONE_CASES = {
     "MobileNetV3": [({"model_name": "small", "scale": 0.35}, [2, 3, 32, 64], [2, 200, 1, 16]),
                     ({"model_name": "large", "scale": 0.5}, [2, 3, 32, 64], [2, 480, 1, 16])],
     "ResNet": [({"layers": 18}, [1, 3, 32, 64], [1, 512, 1, 16])],
+    # rec mode; 48 pixels high (its eval pool is 3x2); det mode is in test_rec_lcnetv3.py
+    "PPLCNetV3": [({"scale": 0.5}, [2, 3, 48, 320], [2, 256, 1, 40])],
 }
 NECK_CASES = {
     "SequenceEncoder": [({"in_channels": 24, "encoder_type": "rnn", "hidden_size": 8}, [2, 24, 1, 10], [2, 10, 16]),
                         ({"in_channels": 24, "encoder_type": "fc", "hidden_size": 8}, [2, 24, 1, 10], [2, 10, 8]),
-                        ({"in_channels": 24, "encoder_type": "reshape"}, [2, 24, 1, 10], [2, 10, 24])],
+                        ({"in_channels": 24, "encoder_type": "reshape"}, [2, 24, 1, 10], [2, 10, 24]),
+                        ({"in_channels": 32, "encoder_type": "svtr", "dims": 16, "hidden_dims": 16, "num_heads": 2,
+                          "kernel_size": [1, 3]}, [2, 32, 1, 10], [2, 10, 16])],
 }
 HEAD_CASES = {
     "CTCHead": [({"in_channels": 16, "out_channels": 11}, [2, 10, 16], [2, 10, 11]),
                 ({"in_channels": 16, "out_channels": 11, "mid_channels": 8}, [2, 10, 16], [2, 10, 11])],
+    "ClsHead": [({"in_channels": 16, "class_dim": 2}, [2, 16, 1, 12], [2, 2]),
+                ({"in_channels": 8, "class_dim": 4}, [3, 8, 2, 5], [3, 4])],
 }
 
 
@@ -40,9 +47,14 @@ def _is_det(registry, name):
     return registry.get(name).__module__.rpartition(".")[2].startswith(("det_", "db_", "kie_"))
 
 
+def _needs_targets(registry, name):
+    """Heads that read labels in training (SAR, NRTR, MultiHead); test_rec_multi_head.py covers them."""
+    return bool({"targets", "batch"} & set(inspect.signature(registry.get(name).forward).parameters))
+
+
 def _cases(registry, table):
     return [pytest.param(name, *case, id=f"{name}-{i}")
-            for name in registry.names() if not _is_det(registry, name)
+            for name in registry.names() if not _is_det(registry, name) and not _needs_targets(registry, name)
             for i, case in enumerate(table.get(name, [({}, [2, 3, 32, 64], None)]))]
 
 

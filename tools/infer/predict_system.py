@@ -3,6 +3,8 @@
 Usage:
     python tools/infer/predict_system.py --det_model_dir inference/det --rec_model_dir inference/rec \
         --image_dir page.png --use_gpu false
+    python tools/infer/predict_system.py --det_model_dir inference/det --rec_model_dir inference/rec \
+        --use_angle_cls true --cls_model_dir inference/cls --image_dir page.png --use_gpu false
 
 Writes ``<draw_img_save_dir>/system_results.txt``
 (``image_name<TAB>[{"transcription": ..., "points": [[x, y], ...]}, ...]``, reading order) and one

@@ -5,6 +5,7 @@ import math
 import random
 from typing import Sequence
 
+import cv2
 import numpy as np
 
 from ppocr.data.imaug import functional as F
@@ -171,3 +172,134 @@ class RecResizeImg:
     def __repr__(self) -> str:
         return (f"RecResizeImg(image_shape={self.image_shape}, padding={self.padding}, "
                 f"infer_mode={self.infer_mode}, eval_mode={self.eval_mode})")
+
+
+def _random_sign() -> int:
+    """+1 or -1 with (almost exactly) even odds, drawn from ``random`` as PaddleOCR's ``flag()`` draws it."""
+    return 1 if random.random() > 0.5000001 else -1
+
+
+@TRANSFORMS.register()
+class BaseDataAugmentation:
+    """PaddleOCR's light augmentation of a text-line image (the ``RecAug`` steps without the warps), used by
+    the text-direction classifier's training set (``configs/cls/cls_mv3.yml``).
+
+    Each effect is applied independently when a uniform draw is at most its probability, in this order,
+    with PaddleOCR's magnitudes:
+
+    * ``crop``: remove 1-8 rows at the top or at the bottom (images of at least 20x20);
+    * ``blur``: 5x5 Gaussian blur, sigma 1 (images larger than 10x10);
+    * ``hsv_aug``: scale the HSV value channel by ``1 +- 0.001 * u`` (colour images only);
+    * ``jitter``: shift the image diagonally by up to 1% of its smaller side (a smear of the top-left rows
+      and columns);
+    * ``noise``: add ``0.5 * N(0, 0.1)`` and truncate to ``uint8`` (which darkens about half the pixels by one);
+    * ``reverse``: colour inversion (``255 - image``).
+
+    Randomness comes from the global ``random`` / ``np.random`` generators, which the datasets seed
+    per sample.
+
+    Required keys: ``image`` (``HxW[xC]`` ``uint8``).
+    Modified keys: ``image`` (``uint8``, same channels; ``crop`` removes rows).
+    Added keys: none.
+
+    Args:
+        crop_prob: probability of the row crop.
+        reverse_prob: probability of inverting the colours.
+        noise_prob: probability of Gaussian noise.
+        jitter_prob: probability of the diagonal shift.
+        blur_prob: probability of the blur.
+        hsv_aug_prob: probability of the value scaling.
+    """
+
+    def __init__(self, crop_prob: float = 0.4, reverse_prob: float = 0.4, noise_prob: float = 0.4,
+                 jitter_prob: float = 0.4, blur_prob: float = 0.4, hsv_aug_prob: float = 0.4):
+        self.crop_prob = _check_prob("crop_prob", crop_prob)
+        self.reverse_prob = _check_prob("reverse_prob", reverse_prob)
+        self.noise_prob = _check_prob("noise_prob", noise_prob)
+        self.jitter_prob = _check_prob("jitter_prob", jitter_prob)
+        self.blur_prob = _check_prob("blur_prob", blur_prob)
+        self.hsv_aug_prob = _check_prob("hsv_aug_prob", hsv_aug_prob)
+
+    @staticmethod
+    def _crop(img: np.ndarray) -> np.ndarray:
+        rows = min(random.randint(1, 8), img.shape[0] - 1)
+        return F.crop_rows(img, rows, 0) if random.randint(0, 1) else F.crop_rows(img, 0, rows)
+
+    @staticmethod
+    def _scale_value(img: np.ndarray) -> np.ndarray:
+        hsv = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_BGR2HSV)
+        delta = 0.001 * random.random()
+        delta *= _random_sign()
+        hsv[:, :, 2] = hsv[:, :, 2] * (1 + delta)  # truncated to uint8, as PaddleOCR stores it
+        return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)
+
+    @staticmethod
+    def _jitter(img: np.ndarray) -> np.ndarray:
+        h, w = img.shape[:2]
+        if h <= 10 or w <= 10:
+            return img
+        shift = int(random.random() * min(h, w) * 0.01)
+        src = img.copy()
+        out = img.copy()
+        for i in range(shift):
+            out[i:, i:] = src[:h - i, :w - i]
+        return out
+
+    def __call__(self, data: dict) -> dict:
+        img = _check_image(data["image"], "BaseDataAugmentation")
+        h, w = img.shape[:2]
+        if random.random() <= self.crop_prob and h >= 20 and w >= 20:
+            img = self._crop(img)
+        if random.random() <= self.blur_prob and img.shape[0] > 10 and img.shape[1] > 10:
+            img = F.gaussian_blur(img, 5, 1)
+        if random.random() <= self.hsv_aug_prob:
+            if img.ndim == 3 and img.shape[2] == 3:
+                img = self._scale_value(img)
+            else:  # PaddleOCR draws the same numbers for grey images (and then fails on them)
+                random.random()
+                _random_sign()
+        if random.random() <= self.jitter_prob:
+            img = self._jitter(img)
+        if random.random() <= self.noise_prob:
+            noise = np.random.normal(0.0, 0.1 ** 0.5, img.shape)
+            img = np.clip(img + 0.5 * noise, 0, 255).astype(np.uint8)
+        if random.random() <= self.reverse_prob:
+            img = F.reverse_colors(img)
+        data["image"] = np.ascontiguousarray(img)
+        return data
+
+    def __repr__(self) -> str:
+        return (f"BaseDataAugmentation(crop_prob={self.crop_prob}, reverse_prob={self.reverse_prob}, "
+                f"noise_prob={self.noise_prob}, jitter_prob={self.jitter_prob}, blur_prob={self.blur_prob}, "
+                f"hsv_aug_prob={self.hsv_aug_prob})")
+
+
+@TRANSFORMS.register()
+class ClsResizeImg:
+    """Resize a text line for the text-direction classifier: height ``H``, aspect kept, width capped at ``W``,
+    scaled to ``[-1, 1]`` and zero-padded on the right to ``W`` (PaddleOCR's ``ClsResizeImg``; the serving
+    classifier, :mod:`ppocr.inference.predict_cls`, resizes with the same function).
+
+    Required keys: ``image`` (``HxW[xC]`` ``uint8``, BGR when colour).
+    Modified keys: ``image`` (``CxHxW`` float32 in ``[-1, 1]``).
+    Added keys: none.
+
+    Args:
+        image_shape: ``[C, H, W]`` with ``C`` in {1, 3} (PaddleOCR: ``[3, 48, 192]``).
+    """
+
+    def __init__(self, image_shape: list[int] = (3, 48, 192)):
+        if not isinstance(image_shape, (list, tuple)) or len(image_shape) != 3 or not all(
+                isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in image_shape):
+            raise ValueError(f"image_shape must be [C, H, W] with positive integers, got {image_shape!r}")
+        if image_shape[0] not in (1, 3):
+            raise ValueError(f"image_shape[0] (channels) must be 1 or 3, got {image_shape[0]}")
+        self.image_shape = [int(v) for v in image_shape]
+
+    def __call__(self, data: dict) -> dict:
+        img = _check_image(data["image"], "ClsResizeImg")
+        data["image"] = F.resize_norm_img(img, self.image_shape)[0]
+        return data
+
+    def __repr__(self) -> str:
+        return f"ClsResizeImg(image_shape={self.image_shape})"

@@ -31,6 +31,10 @@ MODEL_TYPES = ("det", "rec", "cls", "kie", "table", "e2e", "sr")
 #: PaddleOCR's KIE configs have no ``name``: their single ``Backbone`` is the whole model.
 DEFAULT_ARCHITECTURES = {"kie": "KIEModel"}
 ARCH_KEYS = ("name", "model_type", "algorithm", "Transform", "Backbone", "Neck", "Head", "AuxHead")
+#: where components are looked up per ``model_type`` (see ``Registry.resolve``); others use their own
+#: scope. PaddleOCR builds the text-direction classifier from the recognition components: its
+#: ``MobileNetV3`` is the recognition one.
+COMPONENT_SCOPES = {"cls": ("cls", "rec")}
 
 
 @ARCHITECTURES.register()
@@ -105,24 +109,25 @@ class BaseModel(nn.Layer):
                                   f"{', '.join(reg.names())}")
 
         # Components registered as '<model_type>/<name>' win over '<name>' (see Registry.resolve):
-        # a det config's 'MobileNetV3' is the detection backbone, a rec config's the recognition one.
+        # a det config's 'MobileNetV3' is the detection backbone, a rec (or cls) config's the recognition one.
+        scope = COMPONENT_SCOPES.get(model_type, model_type)
         backbone_cfg = arch_cfg["Backbone"]
         backbone = build(backbone_cfg, BACKBONES, where="Architecture.Backbone",
-                         global_cfg=global_cfg, scope=model_type, in_channels=3)
+                         global_cfg=global_cfg, scope=scope, in_channels=3)
         channels = _out_channels(backbone, "Architecture.Backbone")
         neck = None
         if arch_cfg.get("Neck"):
             neck = build(arch_cfg["Neck"], NECKS, where="Architecture.Neck", global_cfg=global_cfg,
-                         scope=model_type, in_channels=channels)
+                         scope=scope, in_channels=channels)
             channels = _out_channels(neck, "Architecture.Neck")
 
         def build_head(key: str, in_channels: int) -> nn.Layer:
-            _check_head_classes(arch_cfg[key], num_classes, model_type, where=f"Architecture.{key}")
+            _check_head_classes(arch_cfg[key], num_classes, scope, where=f"Architecture.{key}")
             defaults: dict[str, Any] = {"in_channels": in_channels}
             if num_classes is not None:
                 defaults["out_channels"] = num_classes
             return build(arch_cfg[key], HEADS, where=f"Architecture.{key}", global_cfg=global_cfg,
-                         scope=model_type, **defaults)
+                         scope=scope, **defaults)
 
         head = build_head("Head", channels)
         # the auxiliary head reads the backbone's features, before the neck
@@ -168,7 +173,8 @@ class BaseModel(nn.Layer):
         Returns:
             One ``InputSpec`` named ``x``, float32, batch size free:
             ``rec``: ``[None, C, H, -1]`` (any width; the height must stay H);
-            ``det``/``e2e``: ``[None, C, -1, -1]``;
+            ``det``/``e2e`` and ``cls`` (PaddleOCR's text-direction classifier pools the whole map):
+            ``[None, C, -1, -1]``;
             other model types: ``[None, C, H, W]``.
 
         Raises:
@@ -183,7 +189,7 @@ class BaseModel(nn.Layer):
         c, h, w = image_shape
         if self.model_type == "rec":
             shape = [None, c, h, -1]
-        elif self.model_type in ("det", "e2e"):
+        elif self.model_type in ("det", "e2e", "cls"):
             shape = [None, c, -1, -1]
         else:
             shape = [None, c, h, w]
@@ -197,11 +203,12 @@ def _out_channels(layer: nn.Layer, where: str) -> int:
     return layer.out_channels
 
 
-def _check_head_classes(head_cfg: Any, num_classes: int | None, model_type: str | None, where: str) -> None:
+def _check_head_classes(head_cfg: Any, num_classes: int | None, scope: str | Sequence[str] | None,
+                        where: str) -> None:
     """Say clearly when a head needs a class count that nobody provided."""
     if not isinstance(head_cfg, dict):
         return  # build() reports these
-    key = HEADS.resolve(head_cfg.get("name"), model_type)
+    key = HEADS.resolve(head_cfg.get("name"), scope)
     if key not in HEADS:
         return  # build() reports these
     cls = HEADS.get(key)

@@ -6,6 +6,7 @@ import paddle.nn as nn
 from paddle import ParamAttr
 from paddle.regularizer import L2Decay
 
+from ppocr.modeling.necks.rec_svtr import EncoderWithSVTR
 from ppocr.registry import NECKS, nearest
 from ppocr.utils.errors import ConfigError
 
@@ -82,12 +83,12 @@ class EncoderWithFC(nn.Layer):
         return self.fc(x)
 
 
-_ENCODERS = {"rnn": EncoderWithRNN, "fc": EncoderWithFC, "reshape": None}
+_ENCODERS = {"rnn": EncoderWithRNN, "fc": EncoderWithFC, "svtr": EncoderWithSVTR, "reshape": None}
 
 
 @NECKS.register()
 class SequenceEncoder(nn.Layer):
-    """Im2Seq followed by an optional per-sequence encoder.
+    """Im2Seq followed by an optional per-sequence encoder, or the SVTR encoder followed by Im2Seq.
 
     Example:
         >>> neck = SequenceEncoder(in_channels=288, encoder_type="rnn", hidden_size=48)
@@ -97,8 +98,12 @@ class SequenceEncoder(nn.Layer):
     Args:
         in_channels: channels of the backbone output.
         encoder_type: ``'rnn'`` (2-layer BiLSTM, out ``2 * hidden_size``), ``'fc'`` (Linear, out
-            ``hidden_size``) or ``'reshape'`` (no encoder, out ``in_channels``).
+            ``hidden_size``), ``'svtr'`` (:class:`~ppocr.modeling.necks.rec_svtr.EncoderWithSVTR` on the
+            feature map, then Im2Seq; out ``dims``) or ``'reshape'`` (no encoder, out ``in_channels``).
         hidden_size: see ``encoder_type``.
+        dims, depth, hidden_dims, use_guide, num_heads, qkv_bias, mlp_ratio, drop_rate,
+            attn_drop_rate, drop_path, kernel_size, qk_scale: options of the ``svtr`` encoder
+            (PaddleOCR's names and defaults); the other encoders ignore them.
 
     Attributes:
         out_channels: feature size of each output time step.
@@ -111,7 +116,10 @@ class SequenceEncoder(nn.Layer):
         ConfigError: (forward) a feature height other than 1.
     """
 
-    def __init__(self, in_channels: int, encoder_type: str = "rnn", hidden_size: int = 48):
+    def __init__(self, in_channels: int, encoder_type: str = "rnn", hidden_size: int = 48, dims: int = 64,
+                 depth: int = 2, hidden_dims: int = 120, use_guide: bool = False, num_heads: int = 8,
+                 qkv_bias: bool = True, mlp_ratio: float = 2.0, drop_rate: float = 0.1, attn_drop_rate: float = 0.1,
+                 drop_path: float = 0.0, kernel_size: list[int] = (3, 3), qk_scale: float | None = None):
         super().__init__()
         if encoder_type not in _ENCODERS:
             raise ValueError(f"encoder_type must be one of {list(_ENCODERS)}, got {encoder_type!r}; "
@@ -121,10 +129,18 @@ class SequenceEncoder(nn.Layer):
         self.encoder_type = encoder_type
         self.encoder_reshape = Im2Seq(in_channels)
         enc_cls = _ENCODERS[encoder_type]
-        self.encoder = enc_cls(in_channels, hidden_size) if enc_cls is not None else None
+        if encoder_type == "svtr":
+            self.encoder = EncoderWithSVTR(in_channels, dims=dims, depth=depth, hidden_dims=hidden_dims,
+                                           use_guide=use_guide, num_heads=num_heads, qkv_bias=qkv_bias,
+                                           mlp_ratio=mlp_ratio, drop_rate=drop_rate, attn_drop_rate=attn_drop_rate,
+                                           drop_path=drop_path, kernel_size=kernel_size, qk_scale=qk_scale)
+        else:
+            self.encoder = enc_cls(in_channels, hidden_size) if enc_cls is not None else None
         self.out_channels = in_channels if self.encoder is None else self.encoder.out_channels
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
+        if self.encoder_type == "svtr":  # SVTR mixes the 2-D map; the columns become time steps after it
+            return self.encoder_reshape(self.encoder(x))
         x = self.encoder_reshape(x)
         if self.encoder is not None:
             x = self.encoder(x)

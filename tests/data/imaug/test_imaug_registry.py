@@ -18,10 +18,10 @@ def _sample():
 
 
 def _takes_rec_sample(name):
-    """Task-specific transforms (det_*, vqa, vgsl_* modules) need their own labels; their test files run this
-    contract with a sample of their kind (e.g. test_det_pipeline.py::test_det_transform_contract)."""
+    """Task-specific transforms (det_*, vqa, vgsl_*, cls_* modules) need their own labels; their test files run
+    this contract with a sample of their kind (e.g. test_det_pipeline.py::test_det_transform_contract)."""
     module = TRANSFORMS.get(name).__module__
-    return not (module.rpartition(".")[2].startswith(("det_", "vgsl_", "kie_")) or ".vqa" in module)
+    return not (module.rpartition(".")[2].startswith(("det_", "vgsl_", "kie_", "cls_")) or ".vqa" in module)
 
 
 @pytest.mark.parametrize("name", [n for n in TRANSFORMS.names() if _takes_rec_sample(n)])
