@@ -16,12 +16,14 @@ from typing import Sequence
 import numpy as np
 import paddle
 
-from ppocr.data.imaug import build_transforms
+from ppocr.data.imaug import Compose, build_transforms
 from ppocr.utils.errors import DataError, SampleError
 
 logger = logging.getLogger(__name__)
 
 MAX_LOGGED_SKIPS = 10
+#: attempts per wanted extra sample (RecConAug's ``ext_data``) before giving up on unreadable ones
+EXT_DATA_TRIES = 10
 
 
 def check_common_args(mode: str, seed: int | None, skip_bad_samples: bool) -> None:
@@ -87,21 +89,36 @@ class BaseRecDataSet(paddle.io.Dataset):
         mode: ``'Train'``, ``'Eval'`` or ``'Test'`` (used in messages and config paths).
         seed: base seed of augmentation and subsampling; ``None`` means 0.
         skip_bad_samples: return ``None`` for unusable samples instead of raising.
+        ext_op_transform_idx: when a transform asks for extra samples (``ext_data_num``, e.g.
+            ``RecConAug``), they are read at random and run through the first ``ext_op_transform_idx``
+            transforms (decoding), then handed to the sample under ``ext_data``.
     """
 
     #: what a sample's location is called in the fix hint ("line", "sample").
     unit = "sample"
 
     def __init__(self, transforms: Sequence | None, global_cfg: dict | None, mode: str, seed: int | None,
-                 skip_bad_samples: bool):
+                 skip_bad_samples: bool, ext_op_transform_idx: int = 2):
         super().__init__()
         check_common_args(mode, seed, skip_bad_samples)
+        if isinstance(ext_op_transform_idx, bool) or not isinstance(ext_op_transform_idx, int) \
+                or ext_op_transform_idx < 0:
+            raise ValueError(f"ext_op_transform_idx must be an integer >= 0, got {ext_op_transform_idx!r}")
         self.mode = mode
         self.seed = seed
         self.skip_bad_samples = skip_bad_samples
         self.epoch = 0
         self.ops = build_transforms(transforms, global_cfg, where=f"{mode}.dataset.transforms")
         self._skips_logged = 0
+        self.ext_op_transform_idx = ext_op_transform_idx
+        self.ext_data_num = next((int(op.ext_data_num) for op in self.ops.ops if hasattr(op, "ext_data_num")), 0)
+        if self.ext_data_num:
+            wanted = next(i for i, op in enumerate(self.ops.ops) if hasattr(op, "ext_data_num"))
+            if ext_op_transform_idx > wanted:
+                raise ValueError(f"ext_op_transform_idx ({ext_op_transform_idx}) must not exceed the position of "
+                                 f"{type(self.ops.ops[wanted]).__name__} ({wanted}) in the transforms: the extra "
+                                 "samples are decoded by the transforms before it")
+        self.ext_ops = Compose(self.ops.ops[:ext_op_transform_idx])
 
     # -- subclass interface -------------------------------------------------------------------
     def _location(self, idx: int) -> str:  # pragma: no cover - abstract
@@ -156,12 +173,34 @@ class BaseRecDataSet(paddle.io.Dataset):
     def __len__(self) -> int:
         return len(self.samples)
 
+    def _ext_data(self) -> list[dict]:
+        """``ext_data_num`` random other samples through the first ``ext_op_transform_idx`` transforms
+        (unreadable ones are passed over); drawn from the RNG the current sample seeded."""
+        out: list[dict] = []
+        for _ in range(self.ext_data_num * EXT_DATA_TRIES):
+            if len(out) == self.ext_data_num:
+                break
+            try:
+                ext = self.ext_ops(self._read(int(np.random.randint(len(self)))))
+            except SampleError:
+                continue
+            if ext is not None:
+                out.append(ext)
+        return out
+
+    def _transform(self, data: dict) -> dict | None:
+        """Run the transform chain on a read sample (subclasses may split it, e.g. to resize in between)."""
+        return self.ops(data)
+
     def __getitem__(self, idx: int) -> dict | None:
         idx = int(idx)
         self.seed_sample(idx)
         loc = self._location(idx)
         try:
-            data = self.ops(self._read(idx))
+            data = self._read(idx)
+            if self.ext_data_num:
+                data["ext_data"] = self._ext_data()
+            data = self._transform(data)
         except SampleError as e:
             if self.skip_bad_samples:
                 self._note_skip(loc, str(e))
