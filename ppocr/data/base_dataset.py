@@ -16,14 +16,14 @@ from typing import Sequence
 import numpy as np
 import paddle
 
-from ppocr.data.imaug import Compose, build_transforms
+from ppocr.data.imaug import Compose, NeedsExtraSamples, build_transforms
 from ppocr.utils.errors import DataError, SampleError
 
 logger = logging.getLogger(__name__)
 
 MAX_LOGGED_SKIPS = 10
-#: attempts per wanted extra sample (RecConAug's ``ext_data``) before giving up on unreadable ones
-EXT_DATA_TRIES = 10
+#: Other samples tried for a transform's ``ext_data`` before it gets fewer than it asked for.
+MAX_EXTRA_SAMPLE_TRIES = 20
 
 
 def check_common_args(mode: str, seed: int | None, skip_bad_samples: bool) -> None:
@@ -89,36 +89,38 @@ class BaseRecDataSet(paddle.io.Dataset):
         mode: ``'Train'``, ``'Eval'`` or ``'Test'`` (used in messages and config paths).
         seed: base seed of augmentation and subsampling; ``None`` means 0.
         skip_bad_samples: return ``None`` for unusable samples instead of raising.
-        ext_op_transform_idx: when a transform asks for extra samples (``ext_data_num``, e.g.
-            ``RecConAug``), they are read at random and run through the first ``ext_op_transform_idx``
-            transforms (decoding), then handed to the sample under ``ext_data``.
+        ext_op_transform_idx: a transform that asks for extra samples (``ext_data_num``: ``RecConAug``,
+            ``CopyPaste``) gets them through the transforms before it, or through the first
+            ``ext_op_transform_idx`` ones when set (PaddleOCR's key; at most the transform's position).
     """
 
     #: what a sample's location is called in the fix hint ("line", "sample").
     unit = "sample"
 
     def __init__(self, transforms: Sequence | None, global_cfg: dict | None, mode: str, seed: int | None,
-                 skip_bad_samples: bool, ext_op_transform_idx: int = 2):
+                 skip_bad_samples: bool, ext_op_transform_idx: int | None = None):
         super().__init__()
         check_common_args(mode, seed, skip_bad_samples)
-        if isinstance(ext_op_transform_idx, bool) or not isinstance(ext_op_transform_idx, int) \
-                or ext_op_transform_idx < 0:
-            raise ValueError(f"ext_op_transform_idx must be an integer >= 0, got {ext_op_transform_idx!r}")
+        if ext_op_transform_idx is not None and (isinstance(ext_op_transform_idx, bool) or
+                                                 not isinstance(ext_op_transform_idx, int) or ext_op_transform_idx < 0):
+            raise ValueError(f"ext_op_transform_idx must be an integer >= 0 or null, got {ext_op_transform_idx!r}")
         self.mode = mode
         self.seed = seed
         self.skip_bad_samples = skip_bad_samples
         self.epoch = 0
         self.ops = build_transforms(transforms, global_cfg, where=f"{mode}.dataset.transforms")
         self._skips_logged = 0
+        # A transform that mixes in other samples (CopyPaste, RecConAug) gets them run through the transforms
+        # before it, or through the first ext_op_transform_idx ones when the config says so (PaddleOCR's key).
+        first = next((i for i, op in enumerate(self.ops.ops) if isinstance(op, NeedsExtraSamples)), None)
+        self.ext_data_num = 0 if first is None else int(self.ops.ops[first].ext_data_num)
+        if first is not None and ext_op_transform_idx is not None and ext_op_transform_idx > first:
+            raise ValueError(f"ext_op_transform_idx ({ext_op_transform_idx}) must not exceed the position of "
+                             f"{type(self.ops.ops[first]).__name__} ({first}) in the transforms: the extra samples "
+                             "go through the transforms before it")
         self.ext_op_transform_idx = ext_op_transform_idx
-        self.ext_data_num = next((int(op.ext_data_num) for op in self.ops.ops if hasattr(op, "ext_data_num")), 0)
-        if self.ext_data_num:
-            wanted = next(i for i, op in enumerate(self.ops.ops) if hasattr(op, "ext_data_num"))
-            if ext_op_transform_idx > wanted:
-                raise ValueError(f"ext_op_transform_idx ({ext_op_transform_idx}) must not exceed the position of "
-                                 f"{type(self.ops.ops[wanted]).__name__} ({wanted}) in the transforms: the extra "
-                                 "samples are decoded by the transforms before it")
-        self.ext_ops = Compose(self.ops.ops[:ext_op_transform_idx])
+        upto = first if ext_op_transform_idx is None else ext_op_transform_idx
+        self.ext_ops = Compose(self.ops.ops[:upto] if first is not None else [])
 
     # -- subclass interface -------------------------------------------------------------------
     def _location(self, idx: int) -> str:  # pragma: no cover - abstract
@@ -170,23 +172,27 @@ class BaseRecDataSet(paddle.io.Dataset):
             more = " (further skips are only counted)" if self._skips_logged == MAX_LOGGED_SKIPS else ""
             logger.warning("%s dataset: skipped %s: %s%s", self.mode, loc, reason, more)
 
-    def __len__(self) -> int:
-        return len(self.samples)
-
-    def _ext_data(self) -> list[dict]:
-        """``ext_data_num`` random other samples through the first ``ext_op_transform_idx`` transforms
-        (unreadable ones are passed over); drawn from the RNG the current sample seeded."""
-        out: list[dict] = []
-        for _ in range(self.ext_data_num * EXT_DATA_TRIES):
-            if len(out) == self.ext_data_num:
+    def extra_samples(self) -> list[dict]:
+        """``ext_data_num`` random samples through ``ext_ops`` (the transforms before the one that asked);
+        samples that fail or have regions other than quadrilaterals are passed over, and after
+        ``MAX_EXTRA_SAMPLE_TRIES`` draws the transform gets what was found."""
+        found: list[dict] = []
+        for _ in range(MAX_EXTRA_SAMPLE_TRIES):
+            if len(found) >= self.ext_data_num:
                 break
+            j = int(np.random.randint(len(self)))
             try:
-                ext = self.ext_ops(self._read(int(np.random.randint(len(self)))))
+                data = self.ext_ops(self._read(j))
             except SampleError:
                 continue
-            if ext is not None:
-                out.append(ext)
-        return out
+            polys = None if data is None else data.get("polys")
+            if data is None or (polys is not None and (np.ndim(polys) != 3 or np.shape(polys)[1] != 4)):
+                continue
+            found.append(data)
+        return found
+
+    def __len__(self) -> int:
+        return len(self.samples)
 
     def _transform(self, data: dict) -> dict | None:
         """Run the transform chain on a read sample (subclasses may split it, e.g. to resize in between)."""
@@ -199,7 +205,7 @@ class BaseRecDataSet(paddle.io.Dataset):
         try:
             data = self._read(idx)
             if self.ext_data_num:
-                data["ext_data"] = self._ext_data()
+                data["ext_data"] = self.extra_samples()
             data = self._transform(data)
         except SampleError as e:
             if self.skip_bad_samples:

@@ -48,7 +48,7 @@ class MultiScaleDataSet(SimpleDataSet):
     def __init__(self, data_dir: str, label_file_list: str | Sequence[str], transforms: list | None,
                  global_cfg: dict | None = None, mode: str = "Train", seed: int | None = None,
                  ratio_list: float | Sequence[float] = 1.0, delimiter: str = "\t", skip_bad_samples: bool = False,
-                 ext_op_transform_idx: int = 2, ds_width: bool = False):
+                 ext_op_transform_idx: int | None = None, ds_width: bool = False):
         if not isinstance(ds_width, bool):
             raise TypeError(f"ds_width must be true or false, got {ds_width!r}")
         self.ds_width = ds_width

@@ -56,7 +56,7 @@ class SimpleDataSet(BaseRecDataSet):
     def __init__(self, data_dir: str, label_file_list: str | Sequence[str], transforms: list | None,
                  global_cfg: dict | None = None, mode: str = "Train", seed: int | None = None,
                  ratio_list: float | Sequence[float] = 1.0, delimiter: str = "\t",
-                 skip_bad_samples: bool = False, ext_op_transform_idx: int = 2):
+                 skip_bad_samples: bool = False, ext_op_transform_idx: int | None = None):
         super().__init__(transforms, global_cfg, mode, seed, skip_bad_samples, ext_op_transform_idx)
         if not isinstance(data_dir, str):
             raise TypeError(f"data_dir must be a folder path, got {data_dir!r}")

@@ -93,6 +93,17 @@ class HasBackbone(Protocol):
 
 
 @runtime_checkable
+class Reparameterizable(Protocol):
+    """A layer with a training form and a fused inference form (e.g. ``LearnableRepLayer``'s branches
+    folded into one conv). Export calls ``rep()`` on every such sublayer that ``is_repped`` is False for."""
+
+    #: True once ``rep()`` has run
+    is_repped: bool
+
+    def rep(self) -> None: ...
+
+
+@runtime_checkable
 class WritesReport(Protocol):
     """A metric with a full report that evaluation writes beside the weights."""
 

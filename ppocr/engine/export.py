@@ -125,18 +125,40 @@ def resolve_assets(options: dict | None, model_dir: str) -> dict | None:
             for k, v in options.items()}
 
 
+def fuse_for_export(model: paddle.nn.Layer) -> int:
+    """Switch every re-parameterisable sublayer of ``model`` to its fused inference form, in place.
+
+    Run it in eval mode, after the weights are loaded: the fused convs fold in the BN running
+    statistics. Layers already fused are left alone.
+
+    Returns:
+        How many layers were fused.
+    """
+    layers = [m for m in model.sublayers(include_self=True)
+              if isinstance(m, C.Reparameterizable) and not m.is_repped]
+    for layer in layers:
+        layer.rep()
+    if layers:
+        logger.info("fused %d re-parameterisable layers (%s) for export", len(layers),
+                    ", ".join(sorted({type(m).__name__ for m in layers})))
+    return len(layers)
+
+
 def export(cfg: dict, model: paddle.nn.Layer, post) -> str:
     """Load weights into ``model``, trace it and save it under ``Global.save_inference_dir``.
 
     The weights are ``Global.pretrained_model``, ``Global.checkpoints`` or the checkpoint the model
-    was built from (its ``checkpoint_option``). The signature is the model's
-    ``input_spec_from_transforms(Eval transforms)`` when it has one, else ``input_spec(image_shape)``.
+    was built from (its ``checkpoint_option``). Re-parameterisable layers are fused first
+    (:func:`fuse_for_export`), as PaddleOCR's export does, so ``model`` is changed in place. The
+    signature is the model's ``input_spec_from_transforms(Eval transforms)`` when it has one, else
+    ``input_spec(image_shape)``.
     """
     g = cfg["Global"]
     load_trained_weights(g, model, "export", order=("pretrained_model", "checkpoints"), strict=True)
     out_dir = g.get("save_inference_dir") or "./inference/"
     transforms = cfg["Eval"]["dataset"]["transforms"] if cfg.get("Eval") else cfg["Train"]["dataset"]["transforms"]
     model.eval()
+    fuse_for_export(model)
     if isinstance(model, C.SignatureFromTransforms):
         spec = model.input_spec_from_transforms(transforms)
     else:

@@ -284,6 +284,10 @@ def load_pretrained(path: str, model: paddle.nn.Layer) -> dict[str, list[str]]:
         ``{'loaded': [...], 'missing': [...], 'unexpected': [...], 'mismatched': [...]}``.
     """
     prefix = strip_suffix(path)
+    if isinstance(path, str) and path.lower().startswith(("http://", "https://")):
+        raise CheckpointError(f"Global.pretrained_model is a URL ({path}); this toolkit never downloads: fetch "
+                              "the file yourself and pass its local path without suffix, or leave "
+                              "pretrained_model empty to start from scratch")
     if not os.path.isfile(prefix + ".pdparams"):
         raise CheckpointError(f"pretrained model {prefix}.pdparams not found; Global.pretrained_model takes "
                               "the path without suffix, e.g. ./output/rec/best_accuracy")

@@ -11,11 +11,12 @@ from ppocr.registry import TASKS, nearest
 from ppocr.utils.errors import ConfigError
 
 SECTIONS = ("Global", "Architecture", "Loss", "Optimizer", "PostProcess", "Metric", "Train", "Eval", "Hooks")
-#: top-level keys of PaddleOCR configs with no effect here (accepted, logged once with the ignored Global keys)
-IGNORED_SECTIONS = ("profiler_options",)
 
 #: what GLOBAL_KEYS says of a PaddleOCR key that is accepted and has no effect here (logged once per run)
 IGNORED = "PaddleOCR key with no effect here (accepted, logged once)"
+
+#: keys PaddleOCR configs carry at the top level, beside the sections, that have no effect here
+TOP_LEVEL_KEYS = {"profiler_options": IGNORED}
 
 # Every Global key the generic run reads, with what it does. Tasks add their own (``global_keys`` of the
 # classes in ``TASKS``); a key in neither is a typo (error with the nearest names).
@@ -217,7 +218,7 @@ def merge_overrides(cfg: dict, overrides: Iterable[tuple[str, Any]]) -> dict:
 def check_config(cfg: dict, ignored_global: Iterable[str] = ()) -> None:
     """Reject unknown sections and Global keys before anything is built."""
     for section in cfg:
-        if section not in SECTIONS and section not in IGNORED_SECTIONS:
+        if section not in SECTIONS and section not in TOP_LEVEL_KEYS:
             raise ConfigError(f"unknown config section {section!r}; {nearest(section, SECTIONS)}")
     glob = cfg.get("Global") or {}
     if not isinstance(glob, dict):
@@ -249,9 +250,10 @@ def global_options(name: str, value: Any, defaults: dict[str, Any], allow_true: 
 
 
 def ignored_global_keys(cfg: dict) -> list[str]:
-    """The Global keys (and top-level keys) of ``cfg`` that are accepted but have no effect here (PaddleOCR keys)."""
-    return [k for k in cfg.get("Global") or {} if GLOBAL_KEYS.get(k) == IGNORED] + \
-        [k for k in cfg if k in IGNORED_SECTIONS]
+    """The Global keys of ``cfg`` that are accepted but have no effect here (PaddleOCR keys), then such
+    top-level keys (``profiler_options (top level)``)."""
+    return [k for k in cfg.get("Global") or {} if GLOBAL_KEYS.get(k) == IGNORED] + [
+        f"{k} (top level)" for k in cfg if TOP_LEVEL_KEYS.get(k) == IGNORED]
 
 
 def known_global_keys() -> dict[str, str]:

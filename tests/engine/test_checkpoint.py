@@ -143,3 +143,9 @@ def test_disk_full_during_a_save_is_a_clear_error_and_keeps_the_old_checkpoint(t
         save_checkpoint(prefix, _trained(seed=4)[0], opt, {"global_step": 9})
     assert sorted(os.listdir(tmp_path)) == ["latest.pdopt", "latest.pdparams", "latest.states"]  # temp files gone
     assert verify_checkpoint(prefix)["global_step"] == 5
+
+
+def test_pretrained_model_url_says_nothing_is_downloaded():
+    url = "https://paddleocr.bj.bcebos.com/pretrained/PPLCNetV3_x0_75_ocr_det.pdparams"
+    with pytest.raises(CheckpointError, match="never downloads.*local path"):
+        load_pretrained(url, paddle.nn.Linear(2, 2))

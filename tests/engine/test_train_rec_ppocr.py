@@ -92,7 +92,7 @@ def test_unchanged_config_is_accepted_and_builds(key):
 
     cfg = get_config(os.path.join(REPO_ROOT, CONFIGS[key]))   # every section and Global key is known
     if key == "v4_en":
-        assert "profiler_options" in ignored_global_keys(cfg)
+        assert any("profiler_options" in k for k in ignored_global_keys(cfg))
     if cfg["Architecture"]["Backbone"]["name"] not in BACKBONES:
         pytest.skip(f"{cfg['Architecture']['Backbone']['name']} is not registered yet")
     core = task_for(cfg).build_core(cfg)

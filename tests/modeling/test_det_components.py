@@ -34,7 +34,8 @@ NECK_CASES = {
     "RSEFPN": [{"out_channels": 32, "shortcut": True}, {"out_channels": 32, "shortcut": False}],
     "LKPAN": [{"out_channels": 32, "mode": "lite"}, {"out_channels": 32, "mode": "large"}],
 }
-HEAD_CASES = {"DBHead": [{"in_channels": 32}, {"in_channels": 32, "k": 10}]}
+HEAD_CASES = {"DBHead": [{"in_channels": 32}, {"in_channels": 32, "k": 10},
+                         {"in_channels": 32, "fix_nan": True, "kernel_list": [5, 2, 2]}]}
 
 
 def _det_names(registry, kind):
@@ -179,3 +180,30 @@ def test_db_head_keys_and_checks():
         DBHead(in_channels=[16, 24, 56, 480])
     with pytest.raises(ValueError, match="k"):
         DBHead(in_channels=32, k=0)
+
+
+def test_db_head_fix_nan_zeroes_nan_activations_in_training_only():
+    # (Paddle's CPU ReLU already maps NaN to 0, so the replacement is checked on the branch's own step.)
+    paddle.seed(1)
+    plain = DBHead(in_channels=32)
+    paddle.seed(1)
+    fixed = DBHead(in_channels=32, fix_nan=True)
+    assert fixed.binarize.fix_nan and fixed.thresh.fix_nan
+    x = paddle.to_tensor([[1.0, float("nan")], [float("nan"), -2.0]])
+    np.testing.assert_array_equal(fixed.binarize._no_nan(x).numpy(), [[1.0, 0.0], [0.0, -2.0]])
+    assert np.isnan(plain.binarize._no_nan(x).numpy()).sum() == 2
+    clean = paddle.rand([2, 32, 8, 8])
+    np.testing.assert_allclose(fixed(clean)["maps"].numpy(), plain(clean)["maps"].numpy(), atol=1e-6)
+    fixed.eval()
+    assert np.isnan(fixed.binarize._no_nan(x).numpy()).sum() == 2  # inference as PaddleOCR's: untouched
+
+
+def test_db_head_kernel_list():
+    head = DBHead(in_channels=32, kernel_list=[5, 2, 2])
+    assert list(head.binarize.conv1.weight.shape) == [8, 32, 5, 5]
+    assert list(head(paddle.rand([1, 32, 8, 8]))["maps"].shape) == [1, 3, 32, 32]
+    for bad in ([4, 2, 2], [3, 2], [3, 0, 2], "3,2,2"):
+        with pytest.raises(ValueError, match="kernel_list"):
+            DBHead(in_channels=32, kernel_list=bad)
+    with pytest.raises(ValueError, match="fix_nan"):
+        DBHead(in_channels=32, fix_nan="yes")

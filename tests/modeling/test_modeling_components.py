@@ -24,6 +24,8 @@ BACKBONE_CASES = {
     "MobileNetV3": [({"model_name": "small", "scale": 0.35}, [2, 3, 32, 64], [2, 200, 1, 16]),
                     ({"model_name": "large", "scale": 0.5}, [2, 3, 32, 64], [2, 480, 1, 16])],
     "ResNet": [({"layers": 18}, [1, 3, 32, 64], [1, 512, 1, 16])],
+    # rec mode; 48 pixels high (its eval pool is 3x2); det mode is in test_rec_lcnetv3.py
+    "PPLCNetV3": [({"scale": 0.5}, [2, 3, 48, 320], [2, 256, 1, 40])],
 }
 NECK_CASES = {
     "SequenceEncoder": [({"in_channels": 24, "encoder_type": "rnn", "hidden_size": 8}, [2, 24, 1, 10], [2, 10, 16]),

@@ -97,3 +97,12 @@ def test_global_values_of_the_wrong_kind_fail_before_anything_runs(override, mat
         get_config(os.path.join(REPO_ROOT, "configs", "rec", "rec_mv3_none_bilstm_ctc.yml"), [override])
     get_config(os.path.join(REPO_ROOT, "configs", "rec", "rec_mv3_none_bilstm_ctc.yml"),
                ["Global.eval_batch_step=500", "Global.checkpoints=null", "Global.max_steps=null"])
+
+
+def test_paddleocr_top_level_profiler_options_is_accepted_and_reported(tmp_path):
+    from ppocr.utils.config import get_config, ignored_global_keys
+
+    path = tmp_path / "c.yml"
+    path.write_text("Global:\n  model_name: x\nprofiler_options: null\n")
+    cfg = get_config(str(path))
+    assert ignored_global_keys(cfg) == ["model_name", "profiler_options (top level)"]

@@ -5,10 +5,11 @@ Importing this package registers every transform in ``TRANSFORMS``.
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from typing import Callable, Protocol, runtime_checkable
 
 from ppocr.data.imaug import label_ops, operators, rec_img_aug  # noqa: F401  (registration)
 from ppocr.data.imaug import det_aug, det_label_ops, det_maps, det_resize  # noqa: F401  (registration)
+from ppocr.data.imaug import det_copy_paste  # noqa: F401  (registration)
 from ppocr.data.imaug import vgsl_ops  # noqa: F401  (registration)
 from ppocr.data.imaug import vqa  # noqa: F401  (registration: KIE transforms)
 from ppocr.registry import TRANSFORMS, build
@@ -16,7 +17,18 @@ from ppocr.utils.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Compose", "build_transforms"]
+__all__ = ["Compose", "NeedsExtraSamples", "build_transforms"]
+
+
+@runtime_checkable
+class NeedsExtraSamples(Protocol):
+    """A transform that mixes in other samples (``CopyPaste``): the dataset puts ``ext_data_num`` other
+    samples, each run through the transforms before this one, into ``data["ext_data"]``."""
+
+    #: how many other samples the transform reads
+    ext_data_num: int
+
+    def __call__(self, data: dict) -> dict | None: ...
 
 
 class Compose:

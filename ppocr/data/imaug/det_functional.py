@@ -232,6 +232,39 @@ def resize_image(img: np.ndarray, width: int, height: int) -> np.ndarray:
     return out
 
 
+def rotated_rect_corners(width: int, height: int, angle: float) -> np.ndarray:
+    """Corners of a ``width x height`` image rotated ``angle`` degrees counter-clockwise, as PIL's
+    ``Image.rotate(angle, expand=True)`` places it: ``[4, 2]`` float32, clockwise from the original
+    top-left, in the expanded canvas (whose sides are the rotated corners' span, rounded outwards)."""
+    rad = math.radians(angle)
+    cos, sin = round(math.cos(rad), 15), round(math.sin(rad), 15)  # as PIL rounds them: exact at 90 degrees
+    cx, cy = width / 2.0, height / 2.0
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float64) - [cx, cy]
+    # counter-clockwise on screen (y points down)
+    rotated = np.stack([corners[:, 0] * cos + corners[:, 1] * sin, -corners[:, 0] * sin + corners[:, 1] * cos], 1)
+    span = [math.ceil(rotated[:, k].max() + c) - math.floor(rotated[:, k].min() + c) for k, c in ((0, cx), (1, cy))]
+    return (rotated + np.array(span, np.float64) / 2.0).astype(np.float32)
+
+
+def rotate_crop(img: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """Cut the quadrilateral ``quad`` (``[4, 2]``, clockwise from top-left) out of ``img`` as an
+    upright rectangle, by a perspective warp (bicubic, border repeated).
+
+    The rectangle is ``int(max(top, bottom edge))`` wide and ``int(max(left, right edge))`` tall
+    (truncated, at least 1, as PaddleOCR's CopyPaste cuts; the inference crop rounds), and is
+    turned 90 degrees counter-clockwise when at least 1.5 times as tall as wide.
+    """
+    pts = np.asarray(quad, np.float32)
+    w = max(1, int(max(np.linalg.norm(pts[0] - pts[1]), np.linalg.norm(pts[2] - pts[3]))))
+    h = max(1, int(max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2]))))
+    dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    crop = cv2.warpPerspective(img, cv2.getPerspectiveTransform(pts, dst), (w, h), flags=cv2.INTER_CUBIC,
+                               borderMode=cv2.BORDER_REPLICATE)
+    if crop.shape[0] / float(crop.shape[1]) >= 1.5:
+        crop = np.rot90(crop)
+    return np.ascontiguousarray(crop)
+
+
 # --------------------------------------------------------------------------------------------
 # cropping
 # --------------------------------------------------------------------------------------------

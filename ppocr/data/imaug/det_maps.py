@@ -20,6 +20,25 @@ def _ratio(name: str, value) -> float:
     return float(value)
 
 
+def _scheduled_ratio(shrink_ratio: float, total_epoch, epoch) -> float:
+    """PaddleOCR's ramp: ``shrink_ratio + 0.2 * epoch / total_epoch`` when ``total_epoch`` is given."""
+    if total_epoch is None:
+        return shrink_ratio
+    if isinstance(total_epoch, bool) or not isinstance(total_epoch, int) or total_epoch < 1:
+        raise ValueError(f"total_epoch must be a positive int (the run's epoch_num), got {total_epoch!r}")
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or not 0 <= epoch <= total_epoch:
+        raise ValueError(f"epoch must be an int in [0, total_epoch={total_epoch}], got {epoch!r}")
+    return _ratio("shrink_ratio + 0.2 * epoch / total_epoch", shrink_ratio + 0.2 * epoch / float(total_epoch))
+
+
+_SCHEDULE_DOC = """
+    ``total_epoch`` (PP-OCRv4/v5 configs set it to ``epoch_num``) and ``epoch`` are PaddleOCR's
+    shrink schedule: the ratio becomes ``shrink_ratio + 0.2 * epoch / total_epoch``. PaddleOCR fills
+    in ``epoch`` only when it rebuilds the Train dataset every epoch (a ``ratio_list`` below 1);
+    otherwise it is 0, as here, where transforms are built once: the ratio stays ``shrink_ratio``
+    unless ``epoch`` is given."""
+
+
 def _det_inputs(data: dict, op: str) -> tuple[int, int, np.ndarray, np.ndarray]:
     img = data.get("image")
     if not isinstance(img, np.ndarray) or img.ndim not in (2, 3) or 0 in img.shape[:2]:
@@ -57,10 +76,13 @@ class MakeBorderMap:
         shrink_ratio: ``r`` above.
         thresh_min: map value far from borders.
         thresh_max: map value on a border.
+        total_epoch: with ``epoch``, the shrink schedule below.
+        epoch: the epoch the schedule is at (0).
     """
 
-    def __init__(self, shrink_ratio: float = 0.4, thresh_min: float = 0.3, thresh_max: float = 0.7):
-        self.shrink_ratio = _ratio("shrink_ratio", shrink_ratio)
+    def __init__(self, shrink_ratio: float = 0.4, thresh_min: float = 0.3, thresh_max: float = 0.7,
+                 total_epoch: int | None = None, epoch: int = 0):
+        self.shrink_ratio = _scheduled_ratio(_ratio("shrink_ratio", shrink_ratio), total_epoch, epoch)
         for name, v in (("thresh_min", thresh_min), ("thresh_max", thresh_max)):
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
                 raise ValueError(f"{name} must be a number in [0, 1], got {v!r}")
@@ -106,13 +128,16 @@ class MakeShrinkMap:
     Args:
         min_text_size: smallest box side, in pixels, of a text region that is trained on.
         shrink_ratio: ``r`` above.
+        total_epoch: with ``epoch``, the shrink schedule below.
+        epoch: the epoch the schedule is at (0).
     """
 
-    def __init__(self, min_text_size: int = 8, shrink_ratio: float = 0.4):
+    def __init__(self, min_text_size: int = 8, shrink_ratio: float = 0.4, total_epoch: int | None = None,
+                 epoch: int = 0):
         if isinstance(min_text_size, bool) or not isinstance(min_text_size, (int, float)) or min_text_size < 0:
             raise ValueError(f"min_text_size must be a number >= 0, got {min_text_size!r}")
         self.min_text_size = min_text_size
-        self.shrink_ratio = _ratio("shrink_ratio", shrink_ratio)
+        self.shrink_ratio = _scheduled_ratio(_ratio("shrink_ratio", shrink_ratio), total_epoch, epoch)
 
     def __call__(self, data: dict) -> dict:
         h, w, polys, ignore = _det_inputs(data, "MakeShrinkMap")
@@ -134,3 +159,7 @@ class MakeShrinkMap:
 
     def __repr__(self) -> str:
         return f"MakeShrinkMap(min_text_size={self.min_text_size}, shrink_ratio={self.shrink_ratio:g})"
+
+
+MakeBorderMap.__doc__ += _SCHEDULE_DOC
+MakeShrinkMap.__doc__ += _SCHEDULE_DOC

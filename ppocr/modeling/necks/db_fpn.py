@@ -54,7 +54,7 @@ def _check_channels(name: str, in_channels: Sequence[int], out_channels: int) ->
             or not all(isinstance(c, int) and c > 0 for c in in_channels)):
         raise ValueError(f"{name} needs the channels of four backbone maps (strides 4, 8, 16, 32) as "
                          f"in_channels, got {in_channels!r}; use a detection backbone (model_type: det "
-                         "with MobileNetV3 or ResNet_vd), which returns four maps")
+                         "with MobileNetV3 or ResNet_vd, or PPLCNetV3 with det: true), which returns four maps")
     if not isinstance(out_channels, int) or out_channels < 4 or out_channels % 4:
         raise ValueError(f"{name}: out_channels must be a positive multiple of 4 (four levels of "
                          f"out_channels // 4 are concatenated), got {out_channels!r}")
@@ -152,9 +152,10 @@ class DBFPN(nn.Layer):
         out4 = self.in4_conv(c4) + _upsample_to(in5, c4)
         out3 = self.in3_conv(c3) + _upsample_to(out4, c3)
         out2 = self.in2_conv(c2) + _upsample_to(out3, c2)
+        # coarse to fine, the order PaddleOCR's programs use the convs in
+        p5, p4, p3 = self.p5_conv(in5), self.p4_conv(out4), self.p3_conv(out3)
         p2 = self.p2_conv(out2)
-        levels = [_upsample_to(self.p5_conv(in5), p2), _upsample_to(self.p4_conv(out4), p2),
-                  _upsample_to(self.p3_conv(out3), p2), p2]
+        levels = [_upsample_to(p5, p2), _upsample_to(p4, p2), _upsample_to(p3, p2), p2]
         fused = paddle.concat(levels, axis=1)
         if self.asf is not None:
             fused = self.asf(fused, levels)
@@ -225,9 +226,10 @@ class RSEFPN(nn.Layer):
         out4 = self.ins_conv[2](c4) + _upsample_to(in5, c4)
         out3 = self.ins_conv[1](c3) + _upsample_to(out4, c3)
         out2 = self.ins_conv[0](c2) + _upsample_to(out3, c2)
+        # coarse to fine, the order PaddleOCR's programs use the convs in
+        p5, p4, p3 = self.inp_conv[3](in5), self.inp_conv[2](out4), self.inp_conv[1](out3)
         p2 = self.inp_conv[0](out2)
-        return paddle.concat([_upsample_to(self.inp_conv[3](in5), p2), _upsample_to(self.inp_conv[2](out4), p2),
-                              _upsample_to(self.inp_conv[1](out3), p2), p2], axis=1)
+        return paddle.concat([_upsample_to(p5, p2), _upsample_to(p4, p2), _upsample_to(p3, p2), p2], axis=1)
 
 
 class DSConv(nn.Layer):
@@ -321,12 +323,12 @@ class LKPAN(nn.Layer):
         out4 = self.ins_conv[2](c4) + _upsample_to(in5, c4)
         out3 = self.ins_conv[1](c3) + _upsample_to(out4, c3)
         out2 = self.ins_conv[0](c2) + _upsample_to(out3, c2)
-        f2, f3 = self.inp_conv[0](out2), self.inp_conv[1](out3)
-        f4, f5 = self.inp_conv[2](out4), self.inp_conv[3](in5)
+        # the convs in the order PaddleOCR's programs use them
+        f5, f4 = self.inp_conv[3](in5), self.inp_conv[2](out4)
+        f3, f2 = self.inp_conv[1](out3), self.inp_conv[0](out2)
         pan3 = f3 + self.pan_head_conv[0](f2)
         pan4 = f4 + self.pan_head_conv[1](pan3)
         pan5 = f5 + self.pan_head_conv[2](pan4)
-        p2 = self.pan_lat_conv[0](f2)
-        return paddle.concat([_upsample_to(self.pan_lat_conv[3](pan5), p2),
-                              _upsample_to(self.pan_lat_conv[2](pan4), p2),
-                              _upsample_to(self.pan_lat_conv[1](pan3), p2), p2], axis=1)
+        p2, p3 = self.pan_lat_conv[0](f2), self.pan_lat_conv[1](pan3)
+        p4, p5 = self.pan_lat_conv[2](pan4), self.pan_lat_conv[3](pan5)
+        return paddle.concat([_upsample_to(p5, p2), _upsample_to(p4, p2), _upsample_to(p3, p2), p2], axis=1)

@@ -152,3 +152,15 @@ def test_arguments_are_checked():
         MakeShrinkMap()({"image": np.zeros((4, 4, 3), np.uint8)})
     assert repr(MakeBorderMap()) == "MakeBorderMap(shrink_ratio=0.4, thresh_min=0.3, thresh_max=0.7)"
     assert repr(MakeShrinkMap()) == "MakeShrinkMap(min_text_size=8, shrink_ratio=0.4)"
+
+
+def test_shrink_schedule_of_the_pp_ocrv4_configs():
+    from ppocr.data.imaug.det_maps import MakeBorderMap, MakeShrinkMap
+
+    for cls in (MakeBorderMap, MakeShrinkMap):
+        assert cls(shrink_ratio=0.4, total_epoch=500).shrink_ratio == pytest.approx(0.4)  # epoch 0, as PaddleOCR
+        assert cls(shrink_ratio=0.4, total_epoch=500, epoch=250).shrink_ratio == pytest.approx(0.5)
+        with pytest.raises(ValueError, match="total_epoch"):
+            cls(total_epoch=0)
+        with pytest.raises(ValueError, match="epoch"):
+            cls(total_epoch=10, epoch=11)
