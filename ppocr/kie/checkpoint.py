@@ -20,7 +20,6 @@ Example:
 """
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import shutil
@@ -30,7 +29,8 @@ import paddle
 
 from ppocr.utils import safe_pickle
 from ppocr.utils.checkpoint import (PREVIOUS, check_digests, file_digest, load_optimizer_state, read_states,
-                                    remove_stale_temporaries, set_state_strict, write_states)
+                                    remove_stale_temporaries, save_failed, set_state_strict,
+                                    write_states)
 from ppocr.utils.errors import CheckpointError
 
 logger = logging.getLogger(__name__)
@@ -82,10 +82,7 @@ def save_kie_checkpoint(prefix: str, model, optimizer, states: dict[str, Any]) -
         shutil.rmtree(tmp_dir, ignore_errors=True)
         if os.path.exists(tmp_opt):
             os.remove(tmp_opt)
-        full = " (the disk is full)" if e.errno == errno.ENOSPC else ""
-        raise CheckpointError(f"cannot write checkpoint {prefix}: {e.strerror or e}{full}; nothing was replaced, "
-                              f"so the previous {os.path.basename(prefix)} is intact; free space or point "
-                              "Global.save_model_dir elsewhere") from e
+        raise save_failed(prefix, e) from e
     prev = prefix + PREVIOUS
     _remove_dir_checkpoint(prev)
     if os.path.isdir(prefix):

@@ -9,6 +9,21 @@ from ppocr.utils.config import get_config
 from ppocr.data.demo.rec import write_rec_split
 from ppocr.data.demo.det import make_det_demo
 from ppocr.data.demo.cls import write_cls_split
+from ppocr.data.demo.render import render_line
+
+def write_lines(folder: str, texts: list[str], seed: int, height: int = 24) -> str:
+    """Render ``texts`` as ``NNN.png`` + ``NNN.gt.txt`` line pairs (the tesstrain/kraken layout) in ``folder``."""
+    import cv2
+
+    os.makedirs(folder, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for i, text in enumerate(texts):
+        cv2.imwrite(os.path.join(folder, f"{i:03d}.png"), render_line(text, rng, "simplex", height=height,
+                                                                      margin=(1, 2)))
+        with open(os.path.join(folder, f"{i:03d}.gt.txt"), "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    return folder
+
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SMOKE_REC = os.path.join(REPO_ROOT, "configs", "_smoke", "rec_smoke.yml")

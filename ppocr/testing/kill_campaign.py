@@ -22,11 +22,9 @@ import subprocess
 import sys
 import time
 
-import cv2
 import numpy as np
 
-from ppocr.data.demo.render import render_line
-from ppocr.testing import REPO_ROOT, make_det_data, make_rec_data
+from ppocr.testing import REPO_ROOT, make_det_data, make_rec_data, write_lines
 from ppocr.utils import safe_pickle
 
 KINDS = ("rec", "det", "vgsl")
@@ -34,15 +32,6 @@ SMOKE = os.path.join(REPO_ROOT, "configs", "_smoke")
 VGSL_TRAIN = ["abc def", "cab fed", "bad cafe", "face bead", "deaf cab", "bed face"]
 VGSL_EVAL = ["dab fee", "bead cab"]
 
-
-def _lines(folder: str, texts: list[str], seed: int) -> str:
-    os.makedirs(folder, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    for i, text in enumerate(texts):
-        cv2.imwrite(os.path.join(folder, f"{i:03d}.png"), render_line(text, rng, "simplex", height=24, margin=(1, 2)))
-        with open(os.path.join(folder, f"{i:03d}.gt.txt"), "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-    return folder
 
 
 EPOCHS = {"rec": 20, "det": 16, "vgsl": 40}   # a few seconds of training each, several epochs and evaluations
@@ -65,8 +54,8 @@ def prepare(kind: str, root: str, epochs: int | None = None) -> list[str]:
                 f"Train.dataset.data_dir={data}", f"Train.dataset.label_file_list=[{data}/det_gt_train.txt]",
                 f"Eval.dataset.data_dir={data}", f"Eval.dataset.label_file_list=[{data}/det_gt_eval.txt]"]
     if kind == "vgsl":
-        train = _lines(os.path.join(root, "data", "train"), VGSL_TRAIN, 0)
-        ev = _lines(os.path.join(root, "data", "eval"), VGSL_EVAL, 1)
+        train = write_lines(os.path.join(root, "data", "train"), VGSL_TRAIN, 0)
+        ev = write_lines(os.path.join(root, "data", "eval"), VGSL_EVAL, 1)
         return ["-c", os.path.join(SMOKE, "vgsl_smoke.yml"), "-o", *common,
                 f"Train.dataset.data=[{train}]", f"Eval.dataset.data=[{ev}]"]
     raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")

@@ -171,14 +171,19 @@ def write_file_set(prefix: str, files: dict[str, Callable[[str], None]], manifes
         for path in written:
             if os.path.exists(path):
                 os.remove(path)
-        full = " (the disk is full)" if e.errno == errno.ENOSPC else ""
-        raise CheckpointError(f"cannot write {prefix}{manifest}: {e.strerror or e}{full}; nothing was replaced, "
-                              f"so the previous {os.path.basename(prefix)} is intact; free space or write elsewhere "
-                              "(Global.save_model_dir)") from e
+        raise save_failed(prefix, e) from e
     _keep_previous(prefix, suffixes)
     for suffix in suffixes:   # the manifest last
         _fsync_replace(prefix + tag + suffix, prefix + suffix)
     _remove(prefix + PREVIOUS, suffixes)
+
+
+def save_failed(prefix: str, e: OSError) -> CheckpointError:
+    """The error of a save that failed before anything was replaced (a full disk, a read-only folder)."""
+    full = " (the disk is full)" if e.errno == errno.ENOSPC else ""
+    return CheckpointError(f"cannot write checkpoint {prefix}: {e.strerror or e}{full}; nothing was replaced, so the "
+                           f"previous {os.path.basename(prefix)} is intact; free space or write elsewhere "
+                           "(Global.save_model_dir)")
 
 
 def remove_stale_temporaries(prefix: str) -> None:

@@ -23,6 +23,8 @@ def _launch_cmd(tmp_path, save, out, *extra):
 def _launch(tmp_path, *extra, bad_line=None, num_train=8):
     data = make_rec_data(str(tmp_path / "data"), num_train=num_train, num_eval=2)
     if bad_line:
+        with open(os.path.join(data, "train", "garbage.png"), "wb") as f:   # passes the pre-flight header check,
+            f.write(b"\x89PNG\r\n\x1a\n garbage IEND")                     # fails when decoded
         with open(os.path.join(data, "rec_gt_train.txt"), "a", encoding="utf-8") as f:
             f.write(bad_line + "\n")
     out = tmp_path / "dump"
@@ -67,9 +69,9 @@ NUM_TRAIN = 8   # with this seed the bad sample is rank 1's first batch in epoch
 
 
 def test_rank_with_only_skipped_samples_keeps_step(tmp_path):
-    """Batch 1 and a missing image: one rank's batch is empty at one step. It steps anyway (weight 0) instead of
-    leaving its partner alone in the gradient all-reduce (which hung until gloo's timeout and aborted)."""
-    out, log = _launch(tmp_path, "skip", bad_line="train/missing.png\tabc", num_train=NUM_TRAIN)
+    """Batch 1 and an image that does not decode: one rank's batch is empty at one step. It steps anyway (weight 0)
+    instead of leaving its partner alone in the gradient all-reduce (which hung until gloo's timeout and aborted)."""
+    out, log = _launch(tmp_path, "skip", bad_line="train/garbage.png\tabc", num_train=NUM_TRAIN)
     a, b = np.load(out / "rank0.npz"), np.load(out / "rank1.npz")
     for k in a.files:
         np.testing.assert_array_equal(a[k], b[k])

@@ -8,34 +8,24 @@ import pytest
 import yaml
 
 import ppocr  # noqa: F401  (registers components)
+from ppocr.testing import write_lines
 from ppocr.engine import evaluate, export, infer, train
 from ppocr.testing import REPO_ROOT
 from ppocr.vgsl.codec import Codec
 from ppocr.utils.config import get_config
 from ppocr.utils.errors import DataError
-from ppocr.data.demo.render import render_line
 
 SMOKE = os.path.join(REPO_ROOT, "configs", "_smoke", "vgsl_smoke.yml")
 TRAIN = ["abc def", "cab fed", "bad cafe", "face bead"]
 EVAL = ["dab fee", "bead cab"]
 
 
-def _write(folder, texts, seed):
-    os.makedirs(folder, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    import cv2
-
-    for i, text in enumerate(texts):
-        cv2.imwrite(os.path.join(folder, f"{i:03d}.png"), render_line(text, rng, "simplex", height=24, margin=(1, 2)))
-        with open(os.path.join(folder, f"{i:03d}.gt.txt"), "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-    return folder
 
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     root = tmp_path_factory.mktemp("lines")
-    return {"train": _write(str(root / "train"), TRAIN, 0), "eval": _write(str(root / "eval"), EVAL, 1),
+    return {"train": write_lines(str(root / "train"), TRAIN, 0), "eval": write_lines(str(root / "eval"), EVAL, 1),
             "root": str(root)}
 
 
@@ -85,7 +75,7 @@ def test_smoke_train_eval_export_predict(data, tmp_path):
 
 
 def test_eval_lines_outside_the_codec_are_counted_and_named(data, tmp_path):
-    odd = _write(str(tmp_path / "odd"), ["abc Xy", "bad cafe"], 2)
+    odd = write_lines(str(tmp_path / "odd"), ["abc Xy", "bad cafe"], 2)
     cfg = _cfg(data, str(tmp_path / "a"), [f"Eval.dataset.data=[{odd}]", "Global.max_steps=1"])
     with pytest.raises(DataError, match=r"encoding failed.*'X' U\+0058.*skip_bad_samples"):
         train(cfg)

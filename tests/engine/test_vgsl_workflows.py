@@ -10,6 +10,7 @@ import paddle
 import pytest
 
 import ppocr  # noqa: F401  (registers components)
+from ppocr.testing import write_lines
 from ppocr.engine import evaluate, infer, train
 from ppocr.vgsl.finetune import continue_from
 from ppocr.engine.hooks import EvalHook
@@ -23,7 +24,6 @@ from ppocr.testing import REPO_ROOT
 from ppocr.vgsl.codec import Codec
 from ppocr.utils.config import get_config
 from ppocr.utils.errors import ConfigError
-from ppocr.data.demo.render import render_line
 
 SMOKE = os.path.join(REPO_ROOT, "configs", "_smoke", "vgsl_smoke.yml")
 SPEC = "[1,24,0,1 Ct3,3,8 Mp2,2 Lfys16 Lbx16 O1c#]"
@@ -32,24 +32,14 @@ EVAL = ["dab fee", "bead cab"]
 NEW = ["abx fed", "cab xed", "bad cafe", "face bead"]     # 'x' is new to the base model
 
 
-def _write(folder, texts, seed):
-    import cv2
-
-    os.makedirs(folder, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    for i, text in enumerate(texts):
-        cv2.imwrite(os.path.join(folder, f"{i:03d}.png"), render_line(text, rng, "simplex", height=24, margin=(1, 2)))
-        with open(os.path.join(folder, f"{i:03d}.gt.txt"), "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-    return folder
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     """A base model trained for 2 steps on TRAIN; its checkpoints are what the workflows start from."""
     root = tmp_path_factory.mktemp("vgsl_wf")
-    data = {"train": _write(str(root / "train"), TRAIN, 0), "eval": _write(str(root / "eval"), EVAL, 1),
-            "new": _write(str(root / "new"), NEW, 2), "root": root}
+    data = {"train": write_lines(str(root / "train"), TRAIN, 0), "eval": write_lines(str(root / "eval"), EVAL, 1),
+            "new": write_lines(str(root / "new"), NEW, 2), "root": root}
     log = logging.getLogger("ppocr")
     saved = (list(log.handlers), log.propagate, log.level)
     train(_cfg(data, str(root / "base")))
