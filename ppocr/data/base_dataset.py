@@ -128,6 +128,10 @@ class BaseRecDataSet(paddle.io.Dataset):
     def _location(self, idx: int) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def location(self, idx: int) -> str:
+        """Where sample ``idx`` comes from: ``file:line`` (or ``lmdb_dir#index``), as messages name it."""
+        return self._location(int(idx))
+
     def _read(self, idx: int) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError
 

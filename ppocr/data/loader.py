@@ -114,6 +114,13 @@ class SeededBatchSampler(DistributedBatchSampler):
             batches.append(tail)
         return batches
 
+    def batch_indices(self, i: int) -> list[int]:
+        """The sample indices of batch ``i`` (0-based, from the start of the current epoch) on this process."""
+        if self.lengths is not None:
+            batches = self._bucketed_batches()
+            return batches[i] if 0 <= i < len(batches) else []
+        return self.local_indices()[i * self.batch_size:(i + 1) * self.batch_size]
+
     def __iter__(self) -> Iterator[list[int]]:
         if self.lengths is not None:
             yield from self._bucketed_batches()[self.start_batch:]

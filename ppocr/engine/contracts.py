@@ -116,6 +116,28 @@ class Reparameterizable(Protocol):
 
 
 @runtime_checkable
+class IndexesBatches(Protocol):
+    """A batch sampler that can say which samples batch ``i`` of the current epoch holds (for the NaN log)."""
+
+    def batch_indices(self, i: int) -> list[int]: ...
+
+
+@runtime_checkable
+class LocatesSamples(Protocol):
+    """A dataset that names where sample ``idx`` comes from (``file:line``)."""
+
+    def location(self, idx: int) -> str: ...
+
+
+def batch_locations(loader):
+    """``i -> ['file:line', ...]`` for batch ``i`` of ``loader``'s current epoch, or None when it cannot say."""
+    sampler, dataset = getattr(loader, "batch_sampler", None), getattr(loader, "dataset", None)
+    if not (isinstance(sampler, IndexesBatches) and isinstance(dataset, LocatesSamples)):
+        return None
+    return lambda i: [dataset.location(j) for j in sampler.batch_indices(i)]
+
+
+@runtime_checkable
 class WritesReport(Protocol):
     """A metric with a full report that evaluation writes beside the weights."""
 

@@ -219,7 +219,8 @@ def train(cfg: dict) -> dict[str, Any]:
     trainer = Trainer(train_model, loss_fn, optimizer, train_loader, epoch_num=epoch_num,
                       hooks=first + _build_hooks(cfg, ctx, task.default_hooks) + last, set_epoch=set_epoch,
                       accumulation_steps=accum, amp=amp,
-                      max_steps=g.get("max_steps"), input_keys=C.input_keys(model))
+                      max_steps=g.get("max_steps"), input_keys=C.input_keys(model),
+                      nan_guard=g.get("nan_guard", True), batch_locations=C.batch_locations(train_loader))
     if states is not None:
         st = trainer.state
         st.epoch = int(states.get("epoch", 0)) + 1

@@ -88,17 +88,22 @@ class Trainer:
             with ``'custom_white_list'`` / ``'custom_black_list'`` (op names to run in low precision / keep in
             float32, ``Global.amp_custom_white_list`` / ``amp_custom_black_list``).
         max_steps: stop after this many optimizer steps (``None``: no limit).
+        input_keys: batch keys the model reads (a batch with none of them had every sample dropped).
+        nan_guard: drop an update whose loss or gradient is NaN or infinite (``Global.nan_guard``, default on).
+        batch_locations: ``i -> ['file:line', ...]`` of batch ``i`` of the current epoch, for the NaN log.
     """
 
     def __init__(self, model, loss_fn: Callable, optimizer, train_loader: Iterable, *, epoch_num: int,
                  hooks: list[HookBase], set_epoch: Callable | None = None, accumulation_steps: int = 1,
-                 amp: dict | None = None, max_steps: int | None = None, input_keys: Iterable[str] = ("image",)):
+                 amp: dict | None = None, max_steps: int | None = None, input_keys: Iterable[str] = ("image",),
+                 nan_guard: bool = True, batch_locations: Callable[[int], list[str]] | None = None):
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.train_loader, self.epoch_num = train_loader, epoch_num
         self.set_epoch = set_epoch
         self.accumulation_steps = max(1, int(accumulation_steps))
         self.amp, self.max_steps = amp, max_steps
         self.input_keys = tuple(input_keys)
+        self.nan_guard, self.batch_locations = bool(nan_guard), batch_locations
         self.state = TrainState()
         self.hooks: list[HookBase] = []
         for h in hooks:
@@ -278,7 +283,9 @@ class Trainer:
         else:
             scaled.backward()
         stepped = self.state.step_in_epoch % self.accumulation_steps == 0
-        skipped_update = stepped and self._agree_nonfinite()
+        if stepped and self.nan_guard and scaler is None and not self._nonfinite_pending:
+            self._nonfinite_pending = not self._grads_finite()   # (AMP's scaler checks gradients itself)
+        skipped_update = stepped and self.nan_guard and self._agree_nonfinite()
         if skipped_update:  # the iteration counts (schedule and hooks go on), its update is dropped
             self.optimizer.clear_grad()
             self.state.global_step += 1
@@ -311,13 +318,24 @@ class Trainer:
             bad = bool(flag.item())
         return bad
 
+    def _grads_finite(self) -> bool:
+        """Whether every gradient is finite (one reduction per parameter and one device sync)."""
+        grads = [p.grad for p in self.model.parameters() if p.grad is not None]
+        if not grads:
+            return True
+        return bool(paddle.all(paddle.stack([paddle.isfinite(g).all() for g in grads])).item())
+
     def _skip_update(self, loss_value: float) -> None:
-        """A NaN/inf loss: its gradients are dropped, so the weights (and the checkpoints) stay finite."""
+        """A NaN/inf loss or gradient: the update is dropped, so the weights (and the checkpoints) stay finite."""
         self.state.nonfinite += 1
         self._nonfinite_run += 1
         if self.state.nonfinite <= 5:
-            logger.warning("loss is %s at iteration %d: its update is skipped (weights unchanged)%s",
-                           loss_value, self.state.global_step,
+            what = f"loss is {loss_value}" if not math.isfinite(loss_value) else "a gradient is NaN or infinite"
+            files = self.batch_locations(self.state.step_in_epoch - 1) if self.batch_locations else []
+            shown = (f"; the batch: {', '.join(files[:8])}" + (f" and {len(files) - 8} more" if len(files) > 8 else "")
+                     if files else "")
+            logger.warning("%s at iteration %d: its update is skipped (weights unchanged)%s%s", what,
+                           self.state.global_step, shown,
                            "; further skips are only counted" if self.state.nonfinite == 5 else "")
         if self._nonfinite_run >= self.MAX_NONFINITE:
             self.request_stop(f"the loss was NaN or infinite for {self._nonfinite_run} updates in a row; lower "

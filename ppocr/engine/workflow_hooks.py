@@ -157,12 +157,18 @@ class DivergenceHook(HookBase):
 
     DEFAULTS = {"factor": 3.0, "window": 20, "lr_factor": 0.5, "warmup": 50, "snapshot_interval": 20,
                 "max_reverts": 10}
+    #: the guard every run has unless ``Global.nan_guard: false`` (without ``Global.divergence``): only NaN/inf
+    #: losses count, three in a row revert (the trainer has already dropped their updates)
+    NAN_GUARD = {"factor": None, "nonfinite_run": 3, "snapshot_interval": 100, "warmup": 0}
 
-    def __init__(self, factor: float = 3.0, window: int = 20, lr_factor: float = 0.5, warmup: int = 50,
-                 snapshot_interval: int = 20, max_reverts: int = 10):
-        if not factor > 1 or not 0 < lr_factor < 1:
-            raise ConfigError(f"Global.divergence needs factor > 1 and 0 < lr_factor < 1, got {factor}, {lr_factor}")
-        self.factor, self.window, self.lr_factor = float(factor), max(1, int(window)), float(lr_factor)
+    def __init__(self, factor: float | None = 3.0, window: int = 20, lr_factor: float = 0.5, warmup: int = 50,
+                 snapshot_interval: int = 20, max_reverts: int = 10, nonfinite_run: int = 1):
+        if (factor is not None and not factor > 1) or not 0 < lr_factor < 1 or nonfinite_run < 1:
+            raise ConfigError(f"Global.divergence needs factor > 1 (or null: NaN/inf only), 0 < lr_factor < 1 and "
+                              f"nonfinite_run >= 1, got {factor}, {lr_factor}, {nonfinite_run}")
+        self.factor = None if factor is None else float(factor)
+        self.nonfinite_run, self._nonfinite = int(nonfinite_run), 0
+        self.window, self.lr_factor = max(1, int(window)), float(lr_factor)
         self.warmup, self.every, self.max_reverts = int(warmup), max(1, int(snapshot_interval)), int(max_reverts)
         self.losses: deque = deque(maxlen=self.window)
         self.best = math.inf
@@ -189,6 +195,12 @@ class DivergenceHook(HookBase):
 
     def _revert(self, why: str):
         st, opt = self.trainer.state, self.trainer.optimizer
+        if self.snapshot is None and self.factor is None and self.reverts < self.max_reverts:
+            lr = self.trainer.scale_lr(self.lr_factor)   # NaN guard before its first snapshot: the LR alone
+            self.reverts += 1
+            logger.warning("%s at iteration %d, before any good state was kept: lr x%g (now %.6g)", why,
+                           st.global_step, self.lr_factor, lr)
+            return
         if self.snapshot is None or self.reverts >= self.max_reverts:
             self.trainer.request_stop(f"{why} at iteration {st.global_step} and "
                                       + ("no good state to revert to" if self.snapshot is None else
@@ -212,12 +224,16 @@ class DivergenceHook(HookBase):
             return
         loss = info["losses"]["loss"]
         self.steps += 1
-        if not math.isfinite(loss):
-            self._revert(f"loss {loss}")
+        if not math.isfinite(loss) or info.get("nonfinite_skipped"):
+            self._nonfinite += 1
+            if self._nonfinite >= self.nonfinite_run:
+                self._nonfinite = 0
+                self._revert(f"loss {loss}" if not math.isfinite(loss) else "a NaN/inf gradient")
             return
+        self._nonfinite = 0
         self.losses.append(loss)
         mean = sum(self.losses) / len(self.losses)
-        if self.steps > self.warmup and len(self.losses) == self.window:
+        if self.factor is not None and self.steps > self.warmup and len(self.losses) == self.window:
             if mean > self.factor * self.best:
                 self._revert(f"mean loss {mean:.4g} > {self.factor:g} x best {self.best:.4g}")
                 return
@@ -335,6 +351,8 @@ def workflow_hooks(g: dict, postprocess=None, line_recognizer: bool = False) -> 
     if g.get("divergence"):
         opts = global_options("divergence", g["divergence"], DivergenceHook.DEFAULTS, allow_true=True)
         first.append(DivergenceHook(**opts))
+    elif g.get("nan_guard", True):
+        first.append(DivergenceHook(**DivergenceHook.NAN_GUARD))
     stop = g.get("early_stopping")
     if stop or g.get("target_error_rate") is not None:
         opts = global_options("early_stopping", stop, EarlyStoppingHook.DEFAULTS, allow_true=True) if stop \

@@ -59,6 +59,8 @@ GLOBAL_KEYS = {
     "num_threads": "CPU threads for math kernels (default: all cores)",
     "max_steps": "stop after this many optimizer steps (for smoke tests and benchmarks)",
     "max_train_seconds": "stop after this much training wall time (checkpoints latest)",
+    "nan_guard": "drop an update whose loss or gradient is NaN/inf; 3 in a row revert to the last good state and "
+                 "halve the LR (default true)",
     "preflight": "check every sample (image file, label, dictionary) before the first step (default true)",
     "d2s_train_image_shape": IGNORED,
     "save_inference_format": IGNORED,
@@ -97,7 +99,7 @@ GLOBAL_TYPES = {
     **{k: _NUM for k in ("max_train_seconds", "scale_loss")},
     **{k: _BOOL for k in ("use_gpu", "use_xpu", "use_npu", "use_mlu", "use_visualdl", "cal_metric_during_train",
                           "use_amp", "use_space_char", "use_sync_bn", "debug", "distributed", "infer_mode",
-                          "use_dynamic_loss_scaling", "preflight")},
+                          "use_dynamic_loss_scaling", "preflight", "nan_guard")},
     **{k: _PATH for k in ("save_model_dir", "pretrained_model", "checkpoints", "save_inference_dir", "save_res_path",
                           "character_dict_path", "infer_img", "vis_font_path")},
 }

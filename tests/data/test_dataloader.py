@@ -137,3 +137,21 @@ def test_eval_loader_is_not_sharded_in_multi_process_training(tmp_path, monkeypa
     ev = build_dataloader(cfg, "Eval", cfg["Global"], 0)
     assert train.batch_sampler.nranks == 2 and len(train) == 2      # 8 samples / 2 ranks / batch 2
     assert ev.batch_sampler.nranks == 1 and sum(len(b) for b in ev.batch_sampler) == 6
+
+
+def test_the_loader_names_the_files_of_a_batch(tmp_path):
+    """What the NaN guard logs: batch i of the current epoch, as file:line of the label file."""
+    from ppocr.engine.contracts import batch_locations
+
+    lines = [f"img/{i % 4}.png\tab{i}" for i in range(7)]
+    cfg = _config(tmp_path, lines, shuffle=False)
+    loader = build_dataloader(cfg, "Train", cfg["Global"], seed=1)
+    where = batch_locations(loader)
+    label = str(tmp_path / "train.txt")
+    assert where(0) == [f"{label}:1", f"{label}:2", f"{label}:3"] and where(2) == [f"{label}:7"]
+    cfg = _config(tmp_path, lines, shuffle=True)
+    shuffled = build_dataloader(cfg, "Train", cfg["Global"], seed=1)
+    set_epoch(shuffled, 2)
+    yielded = list(shuffled.batch_sampler)
+    assert [batch_locations(shuffled)(i) for i in range(len(yielded))] == [
+        [shuffled.dataset.location(j) for j in batch] for batch in yielded]

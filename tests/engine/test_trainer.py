@@ -181,6 +181,49 @@ def test_a_nan_loss_drops_its_update_and_a_run_of_them_stops_training(caplog):
     assert np.isfinite(tr.model.fc.weight.numpy()).all()
 
 
+def test_a_nan_gradient_with_a_finite_loss_is_dropped_and_its_files_are_named(caplog):
+    """The loss is finite but a gradient is not (an overflow in backward): the update is dropped, and the log
+    names the batch's samples when the loader can say which they are."""
+    def loss(preds, batch):   # sqrt at 0: a finite value (0) whose gradient is infinite (NaN after the chain rule)
+        return {"loss": mse(preds, batch)["loss"] + paddle.sqrt(preds.sum() * 0.0)}
+
+    tr = trainer([], n=2, loss=loss, batch_locations=lambda i: [f"train.txt:{2 * i + 1}", f"train.txt:{2 * i + 2}"])
+    before = tr.model.fc.weight.numpy().copy()
+    state = tr.train()
+    assert state.nonfinite == 2 and np.array_equal(tr.model.fc.weight.numpy(), before)
+    assert "a gradient is NaN or infinite at iteration 1: its update is skipped (weights unchanged); the batch: " \
+           "train.txt:1, train.txt:2" in caplog.text
+
+
+def test_nan_guard_off_lets_the_update_through():
+    def loss(preds, batch):
+        return {"loss": mse(preds, batch)["loss"] * float("nan")}
+
+    tr = trainer([], n=2, loss=loss, nan_guard=False)
+    state = tr.train()
+    assert state.nonfinite == 0 and not np.isfinite(tr.model.fc.weight.numpy()).all()
+
+
+def test_the_default_nan_guard_reverts_after_three_in_a_row_and_halves_the_lr(caplog):
+    from ppocr.engine.workflow_hooks import DivergenceHook, workflow_hooks
+
+    first, _ = workflow_hooks({})
+    assert [type(h) for h in first] == [DivergenceHook] and first[0].factor is None
+    assert workflow_hooks({"nan_guard": False})[0] == []
+    calls = {"n": 0}
+
+    def loss(preds, batch):
+        calls["n"] += 1
+        out = mse(preds, batch)
+        return {"loss": out["loss"] * float("nan")} if calls["n"] in (3, 4, 5) else out
+
+    guard = DivergenceHook(**{**DivergenceHook.NAN_GUARD, "snapshot_interval": 1})
+    tr = trainer([guard], n=8, loss=loss)
+    tr.train()
+    assert guard.reverts == 1 and tr.state.lr_scale == 0.5 and tr.stop_reason is None
+    assert "divergence at iteration 5 (loss nan): reverting to iteration 2, lr x0.5" in caplog.text
+
+
 def test_divergence_guard_state_round_trips():
     from ppocr.engine.workflow_hooks import DivergenceHook
 
