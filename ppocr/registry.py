@@ -113,6 +113,7 @@ METRICS = Registry("metric")
 OPTIMIZERS = Registry("optimizer")
 LR_SCHEDULERS = Registry("lr schedule")
 HOOKS = Registry("hook")
+SAMPLERS = Registry("sampler")
 TASKS = Registry("task")
 
 

@@ -3,6 +3,7 @@
 Importing this package registers every dataset (``DATASETS``) and transform (``TRANSFORMS``).
 """
 from ppocr.data import imaug, lmdb_dataset, simple_dataset  # noqa: F401  (registration)
+from ppocr.data import multi_scale_dataset, multi_scale_sampler  # noqa: F401  (registration)
 from ppocr.data import vgsl_box_dataset, vgsl_compiled_dataset, vgsl_line_dataset, vgsl_xml_dataset  # noqa: F401,E501  (registration)
 from ppocr.data.imaug import Compose, build_transforms
 from ppocr.data.lmdb_dataset import LMDBDataSet

@@ -89,15 +89,21 @@ class BaseRecDataSet(paddle.io.Dataset):
         mode: ``'Train'``, ``'Eval'`` or ``'Test'`` (used in messages and config paths).
         seed: base seed of augmentation and subsampling; ``None`` means 0.
         skip_bad_samples: return ``None`` for unusable samples instead of raising.
+        ext_op_transform_idx: a transform that asks for extra samples (``ext_data_num``: ``RecConAug``,
+            ``CopyPaste``) gets them through the transforms before it, or through the first
+            ``ext_op_transform_idx`` ones when set (PaddleOCR's key; at most the transform's position).
     """
 
     #: what a sample's location is called in the fix hint ("line", "sample").
     unit = "sample"
 
     def __init__(self, transforms: Sequence | None, global_cfg: dict | None, mode: str, seed: int | None,
-                 skip_bad_samples: bool):
+                 skip_bad_samples: bool, ext_op_transform_idx: int | None = None):
         super().__init__()
         check_common_args(mode, seed, skip_bad_samples)
+        if ext_op_transform_idx is not None and (isinstance(ext_op_transform_idx, bool) or
+                                                 not isinstance(ext_op_transform_idx, int) or ext_op_transform_idx < 0):
+            raise ValueError(f"ext_op_transform_idx must be an integer >= 0 or null, got {ext_op_transform_idx!r}")
         self.mode = mode
         self.seed = seed
         self.skip_bad_samples = skip_bad_samples
@@ -106,10 +112,17 @@ class BaseRecDataSet(paddle.io.Dataset):
         self._skips_logged = 0
         self.preflight_enabled = bool((global_cfg or {}).get("preflight", True))
         self.excluded = 0   # samples the pre-flight check left out
-        # A transform that mixes in other samples (CopyPaste) gets them run through the transforms before it.
+        # A transform that mixes in other samples (CopyPaste, RecConAug) gets them run through the transforms
+        # before it, or through the first ext_op_transform_idx ones when the config says so (PaddleOCR's key).
         first = next((i for i, op in enumerate(self.ops.ops) if isinstance(op, NeedsExtraSamples)), None)
         self.ext_data_num = 0 if first is None else int(self.ops.ops[first].ext_data_num)
-        self.ext_ops = Compose(self.ops.ops[:first] if first is not None else [])
+        if first is not None and ext_op_transform_idx is not None and ext_op_transform_idx > first:
+            raise ValueError(f"ext_op_transform_idx ({ext_op_transform_idx}) must not exceed the position of "
+                             f"{type(self.ops.ops[first]).__name__} ({first}) in the transforms: the extra samples "
+                             "go through the transforms before it")
+        self.ext_op_transform_idx = ext_op_transform_idx
+        upto = first if ext_op_transform_idx is None else ext_op_transform_idx
+        self.ext_ops = Compose(self.ops.ops[:upto] if first is not None else [])
 
     # -- subclass interface -------------------------------------------------------------------
     def _location(self, idx: int) -> str:  # pragma: no cover - abstract
@@ -171,6 +184,10 @@ class BaseRecDataSet(paddle.io.Dataset):
     def __len__(self) -> int:
         return len(self.samples)
 
+    def _transform(self, data: dict) -> dict | None:
+        """Run the transform chain on a read sample (subclasses may split it, e.g. to resize in between)."""
+        return self.ops(data)
+
     def __getitem__(self, idx: int) -> dict | None:
         idx = int(idx)
         self.seed_sample(idx)
@@ -179,7 +196,7 @@ class BaseRecDataSet(paddle.io.Dataset):
             data = self._read(idx)
             if self.ext_data_num:
                 data["ext_data"] = self.extra_samples()
-            data = self.ops(data)
+            data = self._transform(data)
         except SampleError as e:
             if self.skip_bad_samples:
                 self._note_skip(loc, str(e))

@@ -14,7 +14,7 @@ import paddle.distributed as dist
 from paddle.io import DataLoader, DistributedBatchSampler
 from paddle.io.dataloader.collate import default_collate_fn
 
-from ppocr.registry import DATASETS, accepted_params, build, nearest
+from ppocr.registry import DATASETS, SAMPLERS, accepted_params, build, nearest
 from ppocr.utils.errors import ConfigError, DataError
 
 ERROR_KEY = "data_error"
@@ -30,7 +30,8 @@ LOADER_KEYS = {
     "collate": "stack",
     "bucket_by_length": False,
 }
-SECTION_KEYS = ("dataset", "loader")
+SECTION_KEYS = ("dataset", "loader", "sampler")
+REQUIRED_SECTION_KEYS = ("dataset", "loader")
 
 
 class SeededBatchSampler(DistributedBatchSampler):
@@ -321,7 +322,7 @@ def build_dataloader(cfg: dict, mode: str, global_cfg: dict, seed: int | None = 
     for k in section:
         if k not in SECTION_KEYS:
             raise ConfigError(f"{mode}: unknown key {k!r}; {nearest(k, SECTION_KEYS)}")
-    for k in SECTION_KEYS:
+    for k in REQUIRED_SECTION_KEYS:
         if k not in section:
             raise ConfigError(f"{mode}.{k} is missing; the {mode} section needs both 'dataset' and 'loader'")
     opts = _check_loader_cfg(section["loader"], mode)
@@ -342,8 +343,15 @@ def build_dataloader(cfg: dict, mode: str, global_cfg: dict, seed: int | None = 
             raise ConfigError(f"{mode}.loader.bucket_by_length needs a dataset that knows its samples' lengths "
                               f"(the line datasets do); {type(dataset).__name__} does not, so set it to false")
         lengths = dataset.lengths()
-    sampler = SeededBatchSampler(dataset, opts["batch_size_per_card"], shuffle=opts["shuffle"],
-                                 drop_last=opts["drop_last"], seed=seed, lengths=lengths, **whole)
+    if section.get("sampler"):
+        # a batch sampler of its own (PaddleOCR's Train.sampler, e.g. MultiScaleSampler): it decides batch sizes and
+        # order, so loader.batch_size_per_card, shuffle and drop_last do not apply (as in PaddleOCR)
+        sampler = build(section["sampler"], SAMPLERS, where=f"{mode}.sampler", dataset=dataset, seed=seed, **whole)
+        logger.info("%s loader: batches from %r (loader batch_size_per_card/shuffle/drop_last do not apply)", mode,
+                    sampler)
+    else:
+        sampler = SeededBatchSampler(dataset, opts["batch_size_per_card"], shuffle=opts["shuffle"],
+                                     drop_last=opts["drop_last"], seed=seed, lengths=lengths, **whole)
     loader = ReportingDataLoader(_ReportingDataset(dataset), batch_sampler=sampler, num_workers=opts["num_workers"],
                         use_shared_memory=opts["use_shared_memory"], collate_fn=COLLATES[opts["collate"]],
                         return_list=True, persistent_workers=False)

@@ -45,6 +45,8 @@ class SimpleDataSet(BaseRecDataSet):
         ratio_list: fraction of each label file to use (a number or one per file).
         delimiter: separator between path and label.
         skip_bad_samples: skip malformed lines and unusable samples instead of raising.
+        ext_op_transform_idx: how many of the transforms decode the extra samples a transform such as
+            ``RecConAug`` asks for (see :class:`~ppocr.data.base_dataset.BaseRecDataSet`).
 
     Raises:
         DataError: a missing or empty label file, or a malformed line (without skipping).
@@ -55,8 +57,8 @@ class SimpleDataSet(BaseRecDataSet):
     def __init__(self, data_dir: str, label_file_list: str | Sequence[str], transforms: list | None,
                  global_cfg: dict | None = None, mode: str = "Train", seed: int | None = None,
                  ratio_list: float | Sequence[float] = 1.0, delimiter: str = "\t",
-                 skip_bad_samples: bool = False):
-        super().__init__(transforms, global_cfg, mode, seed, skip_bad_samples)
+                 skip_bad_samples: bool = False, ext_op_transform_idx: int | None = None):
+        super().__init__(transforms, global_cfg, mode, seed, skip_bad_samples, ext_op_transform_idx)
         if not isinstance(data_dir, str):
             raise TypeError(f"data_dir must be a folder path, got {data_dir!r}")
         if isinstance(label_file_list, str):
@@ -91,7 +93,7 @@ class SimpleDataSet(BaseRecDataSet):
         if not self.samples:
             raise DataError(f"{mode}.dataset: no usable samples in {', '.join(self.label_file_list)}")
         bad = self.preflight([Item(f"{self.label_file_list[fi]}:{no}", os.path.join(data_dir, rel), label)
-                              for fi, no, rel, label in self.samples])
+                              for fi, no, rel, label, *_ in self.samples])
         if bad:
             self.samples = [s for i, s in enumerate(self.samples) if i not in bad]
             if not self.samples:
@@ -133,11 +135,11 @@ class SimpleDataSet(BaseRecDataSet):
         return "<TAB>" if self.delimiter == "\t" else self.delimiter
 
     def _location(self, idx: int) -> str:
-        fi, line_no, _, _ = self.samples[idx]
+        fi, line_no = self.samples[idx][:2]
         return f"{self.label_file_list[fi]}:{line_no}"
 
     def _read(self, idx: int) -> dict:
-        _, _, rel, label = self.samples[idx]
+        rel, label = self.samples[idx][2:4]
         img_path = os.path.join(self.data_dir, rel)
         if not os.path.isfile(img_path):
             raise SampleError(f"image not found: {img_path}")

@@ -40,12 +40,17 @@ class CTCLabelDecode:
             ``0-9a-z``. Usually taken from ``Global``.
         use_space_char: append ``' '`` to the dictionary. Usually taken from ``Global``.
 
+    Attributes:
+        key_aliases: the ground truth may be kept as ``label_ctc`` (``MultiLabelEncode``, PP-OCRv3/v4/v5).
+
     Example:
         >>> decode = CTCLabelDecode()
         >>> probs = np.eye(37)[[11, 11, 0, 11, 12]][None]  # "aa" then "b", as one-hot [1, 5, 37]
         >>> decode(probs)
         [('aab', 1.0)]
     """
+
+    key_aliases = {"label": ("label_ctc",)}  # MultiLabelEncode's CTC label
 
     def __init__(self, character_dict_path: str | None = None, use_space_char: bool = False):
         if not isinstance(use_space_char, bool):
@@ -111,7 +116,8 @@ class CTCLabelDecode:
         Args:
             preds: class probabilities ``[B, T, C]`` (after softmax; the arg-max does not
                 need it, the score does) as a ``paddle.Tensor`` or ``np.ndarray``; also a
-                tuple/list whose first item is that, or a dict holding it under ``'head_out'``.
+                tuple/list whose first item is that, or a dict holding it under ``'head_out'``
+                (``AuxHead``) or ``'ctc'`` (a ``MultiHead``'s training output).
             label: optional ground truth ``[B, L]`` of class ids, 0-padded.
 
         Returns:
@@ -123,10 +129,11 @@ class CTCLabelDecode:
             ValueError: wrong shape, or ``C`` differs from the dictionary size.
         """
         if isinstance(preds, dict):
-            if "head_out" not in preds:
-                raise ValueError(f"CTCLabelDecode expects the probabilities under 'head_out', "
+            key = next((k for k in ("head_out", "ctc") if k in preds), None)
+            if key is None:
+                raise ValueError(f"CTCLabelDecode expects the probabilities under 'head_out' or 'ctc', "
                                  f"got keys {sorted(preds)}")
-            preds = preds["head_out"]
+            preds = preds[key]
         elif isinstance(preds, (tuple, list)):
             if not preds:
                 raise ValueError("CTCLabelDecode got an empty tuple/list of predictions")

@@ -318,3 +318,23 @@ def crop_rows(img: np.ndarray, top: int, bottom: int) -> np.ndarray:
 def reverse_colors(img: np.ndarray) -> np.ndarray:
     """Invert a ``uint8`` image (``255 - img``)."""
     return 255 - img
+
+
+def hconcat_lines(left: np.ndarray, right: np.ndarray, height: int) -> np.ndarray:
+    """Resize two text-line images to ``height`` (aspect kept, width rounded) and put them side by side.
+
+    Args:
+        left: ``HxW[xC]`` image.
+        right: image with the same number of channels.
+        height: output height.
+
+    Returns:
+        ``height x (w1 + w2) [xC]`` image of the inputs' dtype.
+
+    Raises:
+        ValueError: the channel counts differ.
+    """
+    if left.ndim != right.ndim or (left.ndim == 3 and left.shape[2] != right.shape[2]):
+        raise ValueError(f"cannot join lines of shapes {left.shape} and {right.shape}: channels differ")
+    parts = [cv2.resize(img, (round(img.shape[1] / img.shape[0] * height), height)) for img in (left, right)]
+    return np.concatenate(parts, axis=1)

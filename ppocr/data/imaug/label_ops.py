@@ -126,3 +126,188 @@ class CTCLabelEncode:
         return (f"CTCLabelEncode(max_text_length={self.max_text_length}, "
                 f"character_dict_path={self.character_dict_path!r}, use_space_char={self.use_space_char}, "
                 f"lower={self.lower}, unknown_chars={self.unknown_chars!r}, num_classes={len(self.character)})")
+
+
+class _AttentionLabelEncode:
+    """Shared by the attention-decoder encoders: the dictionary, unknown-character handling and the
+    length limit of :class:`CTCLabelEncode` (which filters the text), ids shifted to the decoder's table.
+
+    Attention labels hold a start and an end token, so a text may have at most ``max_text_length - 2``
+    characters (PaddleOCR drops longer samples silently; here they are bad samples, named in an error or
+    skipped with ``skip_bad_samples``).
+    """
+
+    name = "AttentionLabelEncode"
+
+    def __init__(self, max_text_length: int = 25, character_dict_path: str | None = None,
+                 use_space_char: bool = False, lower: bool = False, unknown_chars: str = "drop"):
+        self.ctc = CTCLabelEncode(max_text_length, character_dict_path, use_space_char, lower, unknown_chars)
+        self.max_text_length = max_text_length
+        self.num_chars = len(self.ctc.character) - 1
+
+    def ids(self, ctc_ids: list[int]) -> np.ndarray:
+        """The padded label for already-filtered text (CTC ids: dictionary index + 1)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def check_length(self, text: str, n: int) -> None:
+        if n > self.max_text_length - 2:
+            raise SampleError(f"the transcription {text!r} has {n} characters but {self.name} labels (start and "
+                              f"end token around the text) allow at most max_text_length - 2 = "
+                              f"{self.max_text_length - 2}; raise Global.max_text_length to at least {n + 2}")
+
+    def encode_label(self, text: str) -> tuple[np.ndarray, int]:
+        ids = self.ctc.encode(text)
+        self.check_length(text, len(ids))
+        return self.ids(ids), len(ids)
+
+    def check_label(self, text: str) -> str | None:
+        try:
+            self.encode_label(text)
+        except SampleError as e:
+            return str(e)
+        return None
+
+    def __call__(self, data: dict) -> dict:
+        data["label"], n = self.encode_label(data["label"])
+        data["length"] = np.array(n, dtype=np.int64)
+        return data
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(max_text_length={self.max_text_length}, "
+                f"character_dict_path={self.ctc.character_dict_path!r}, use_space_char={self.ctc.use_space_char}, "
+                f"unknown_chars={self.ctc.unknown_chars!r}, num_classes={len(self.tokens)})")
+
+
+@TRANSFORMS.register()
+class SARLabelEncode(_AttentionLabelEncode):
+    """Encode a transcription for the SAR head: dictionary ids from 0, then ``<UKN>``, the start/end
+    token ``<BOS/EOS>`` and padding ``<PAD>`` (PaddleOCR's table).
+
+    Required keys: ``label`` (str).
+    Modified keys: ``label`` (``int64`` [max_text_length]: start, characters, end, padding).
+    Added keys: ``length`` (``int64`` scalar, number of characters).
+
+    Args: as :class:`CTCLabelEncode`.
+
+    Attributes:
+        tokens: the decoder's class names; ``start_idx == end_idx``, ``padding_idx`` the last.
+    """
+
+    name = "SARLabelEncode"
+
+    def __init__(self, max_text_length: int = 25, character_dict_path: str | None = None,
+                 use_space_char: bool = False, lower: bool = False, unknown_chars: str = "drop"):
+        super().__init__(max_text_length, character_dict_path, use_space_char, lower, unknown_chars)
+        self.tokens = self.ctc.character[1:] + ["<UKN>", "<BOS/EOS>", "<PAD>"]
+        self.unknown_idx = self.num_chars
+        self.start_idx = self.end_idx = self.num_chars + 1
+        self.padding_idx = self.num_chars + 2
+
+    def ids(self, ctc_ids: list[int]) -> np.ndarray:
+        target = [self.start_idx] + [i - 1 for i in ctc_ids] + [self.end_idx]
+        out = np.full(self.max_text_length, self.padding_idx, dtype=np.int64)
+        out[:len(target)] = target
+        return out
+
+
+@TRANSFORMS.register()
+class NRTRLabelEncode(_AttentionLabelEncode):
+    """Encode a transcription for the NRTR head: ``blank`` (padding) 0, ``<unk>`` 1, ``<s>`` 2,
+    ``</s>`` 3, then the dictionary (PaddleOCR's table).
+
+    Required keys: ``label`` (str).
+    Modified keys: ``label`` (``int64`` [max_text_length]: 2, characters, 3, zeros).
+    Added keys: ``length`` (``int64`` scalar, number of characters).
+
+    Args: as :class:`CTCLabelEncode`.
+
+    Attributes:
+        tokens: the decoder's class names.
+    """
+
+    name = "NRTRLabelEncode"
+
+    def __init__(self, max_text_length: int = 25, character_dict_path: str | None = None,
+                 use_space_char: bool = False, lower: bool = False, unknown_chars: str = "drop"):
+        super().__init__(max_text_length, character_dict_path, use_space_char, lower, unknown_chars)
+        self.tokens = ["blank", "<unk>", "<s>", "</s>"] + self.ctc.character[1:]
+
+    def ids(self, ctc_ids: list[int]) -> np.ndarray:
+        target = [2] + [i + 3 for i in ctc_ids] + [3]
+        out = np.zeros(self.max_text_length, dtype=np.int64)
+        out[:len(target)] = target
+        return out
+
+
+GTC_ENCODERS = {"SARLabelEncode": SARLabelEncode, "NRTRLabelEncode": NRTRLabelEncode}
+
+
+@TRANSFORMS.register()
+class MultiLabelEncode:
+    """Encode a transcription for a ``MultiHead`` model: the CTC label and the guiding branch's label.
+
+    The text is filtered once, as :class:`CTCLabelEncode` does (out-of-dictionary characters dropped
+    and named once in the log, or bad samples with ``unknown_chars: error``); both labels encode the
+    same characters. The output holds only the keys below (and ``img_path``), as in PaddleOCR.
+
+    A text too long for the attention label (more than ``max_text_length - 2`` characters) is
+    dropped (``None``), as PaddleOCR drops it: ``RecConAug`` may join lines up to
+    ``max_text_length``. Label files are checked before training (``check_label``), where such a
+    line is a bad sample.
+
+    Required keys: ``image``, ``label`` (str).
+    Modified keys: none kept but ``image`` and ``img_path``.
+    Added keys: ``label_ctc`` (``int64`` [max_text_length]), ``label_sar`` (default) or ``label_gtc``
+    (with ``gtc_encode``) (``int64`` [max_text_length]), ``length`` (``int64`` scalar).
+
+    Args:
+        max_text_length: ``Global.max_text_length``; the attention label allows 2 characters fewer.
+        character_dict_path: ``Global.character_dict_path``.
+        use_space_char: ``Global.use_space_char``.
+        gtc_encode: the guiding label's encoder, ``NRTRLabelEncode`` or ``SARLabelEncode``; None
+            (PP-OCRv3) writes a SAR label under ``label_sar``, a name writes ``label_gtc``.
+        lower: lower-case the text (always on with the default dictionary).
+        unknown_chars: ``'drop'`` (PaddleOCR) or ``'error'``.
+
+    Attributes:
+        character: the CTC classes (the post-processor decodes the same).
+
+    Raises:
+        ValueError: an unknown ``gtc_encode``.
+    """
+
+    def __init__(self, max_text_length: int = 25, character_dict_path: str | None = None,
+                 use_space_char: bool = False, gtc_encode: str | None = None, lower: bool = False,
+                 unknown_chars: str = "drop"):
+        if gtc_encode is not None and gtc_encode not in GTC_ENCODERS:
+            raise ValueError(f"gtc_encode must be one of {list(GTC_ENCODERS)} or null (SAR), got {gtc_encode!r}")
+        self.gtc_encode = gtc_encode
+        self.gtc = GTC_ENCODERS[gtc_encode or "SARLabelEncode"](max_text_length, character_dict_path,
+                                                               use_space_char, lower, unknown_chars)
+        self.ctc = self.gtc.ctc
+        self.character = self.ctc.character
+        self.gtc_key = "label_gtc" if gtc_encode else "label_sar"
+
+    @property
+    def dropped(self) -> collections.Counter:
+        """The out-of-dictionary characters dropped so far (see :class:`CTCLabelEncode`)."""
+        return self.ctc.dropped
+
+    def check_label(self, text: str) -> str | None:
+        return self.gtc.check_label(text)
+
+    def __call__(self, data: dict) -> dict | None:
+        text = data["label"]
+        ids = self.ctc.encode(text)
+        if len(ids) > self.ctc.max_text_length - 2:
+            return None
+        ctc = np.zeros(self.ctc.max_text_length, dtype=np.int64)
+        ctc[:len(ids)] = ids
+        return {"img_path": data.get("img_path"), "image": data["image"], "label_ctc": ctc,
+                self.gtc_key: self.gtc.ids(ids), "length": np.array(len(ids), dtype=np.int64)}
+
+    def __repr__(self) -> str:
+        return (f"MultiLabelEncode(max_text_length={self.ctc.max_text_length}, "
+                f"character_dict_path={self.ctc.character_dict_path!r}, use_space_char={self.ctc.use_space_char}, "
+                f"gtc_encode={self.gtc_encode!r}, unknown_chars={self.ctc.unknown_chars!r}, "
+                f"num_classes={len(self.character)})")

@@ -303,3 +303,68 @@ class ClsResizeImg:
 
     def __repr__(self) -> str:
         return f"ClsResizeImg(image_shape={self.image_shape})"
+
+
+@TRANSFORMS.register()
+class RecConAug:
+    """Concatenate other text lines to the right of this one (PaddleOCR's RecConAug, PP-OCRv3 and later).
+
+    With probability ``prob``, the extra samples the dataset put under ``ext_data`` (``ext_data_num``
+    of them, decoded by the transforms before this one: ``ext_op_transform_idx``) are appended one by
+    one, all resized to the height ``image_shape[0]``, as long as the text stays within
+    ``max_text_length`` characters and the width/height ratio within ``image_shape[1] / image_shape[0]``.
+
+    Required keys: ``image`` (``HxW[xC]`` ``uint8``), ``label`` (str), ``ext_data`` (list of such dicts;
+    the dataset adds it when a transform has ``ext_data_num``).
+    Modified keys: ``image`` (height ``image_shape[0]`` when something was appended), ``label``.
+    Removed keys: ``ext_data``.
+
+    Args:
+        prob: probability of concatenating.
+        image_shape: ``[H, W, C]`` of the model input; only ``H`` and ``W / H`` are used.
+        max_text_length: longest text after concatenation (``Global.max_text_length``).
+        ext_data_num: how many extra samples the dataset loads for each sample.
+    """
+
+    def __init__(self, prob: float = 0.5, image_shape: list[int] = (32, 320, 3), max_text_length: int = 25,
+                 ext_data_num: int = 1):
+        self.prob = _check_prob("prob", prob)
+        if not isinstance(image_shape, (list, tuple)) or len(image_shape) != 3 or not all(
+                isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in image_shape):
+            raise ValueError(f"image_shape must be [H, W, C] with positive integers, got {image_shape!r}")
+        for arg, val in (("max_text_length", max_text_length), ("ext_data_num", ext_data_num)):
+            if isinstance(val, bool) or not isinstance(val, int) or val < 1:
+                raise ValueError(f"{arg} must be a positive integer, got {val!r}")
+        self.image_shape = [int(v) for v in image_shape]
+        self.max_text_length = max_text_length
+        self.ext_data_num = ext_data_num
+        self.max_wh_ratio = self.image_shape[1] / self.image_shape[0]
+
+    def _merge(self, data: dict, ext: dict) -> dict:
+        try:
+            data["image"] = F.hconcat_lines(data["image"], ext["image"], self.image_shape[0])
+        except ValueError as e:
+            raise SampleError(f"RecConAug: {e}; decode all images in the same img_mode") from e
+        data["label"] += ext["label"]
+        return data
+
+    def __call__(self, data: dict) -> dict:
+        _check_image(data["image"], "RecConAug")
+        extras = data.pop("ext_data", None)
+        if extras is None:
+            raise SampleError("RecConAug needs the extra samples under 'ext_data'; the dataset adds them (SimpleDataSet "
+                              "with ext_op_transform_idx set to RecConAug's position in the transforms)")
+        if random.random() > self.prob:
+            return data
+        for ext in extras:
+            if len(data["label"]) + len(ext["label"]) > self.max_text_length:
+                break
+            ratio = data["image"].shape[1] / data["image"].shape[0] + ext["image"].shape[1] / ext["image"].shape[0]
+            if ratio > self.max_wh_ratio:
+                break
+            data = self._merge(data, ext)
+        return data
+
+    def __repr__(self) -> str:
+        return (f"RecConAug(prob={self.prob}, image_shape={self.image_shape}, max_text_length={self.max_text_length}, "
+                f"ext_data_num={self.ext_data_num})")
