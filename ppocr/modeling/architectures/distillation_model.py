@@ -124,7 +124,7 @@ class DistillationModel(nn.Layer):
                 for p in model.parameters():
                     p.stop_gradient = True
             models[name] = model
-        logger.info("built distillation model: %s (checkpoints hold %s)", ", ".join(models), STUDENT)
+        logger.info("built distillation model: %s (%s is evaluated and exported)", ", ".join(models), STUDENT)
         return cls(models, model_type=arch_cfg.get("model_type"), algorithm=arch_cfg.get("algorithm"))
 
     def forward(self, batch: dict) -> dict[str, Any]:
