@@ -23,9 +23,9 @@ REC = os.path.join(REPO_ROOT, "configs/rec/PP-OCRv4/PP-OCRv4_mobile_rec_distilla
 COMMON = ["Global.max_steps=2", "Global.print_batch_step=1", "Global.use_gpu=False", "Global.distributed=False",
           "Train.loader.batch_size_per_card=2", "Train.loader.num_workers=0", "Eval.loader.num_workers=0",
           "Eval.loader.batch_size_per_card=2"]
-REC_SMALL = COMMON + ["Train.dataset.transforms.3.RecResizeImg.image_shape=[3,32,64]",
-                      "Eval.dataset.transforms.2.RecResizeImg.image_shape=[3,32,64]",
-                      "Architecture.Models.Teacher.Backbone.img_size=[32,64]",
+REC_SMALL = COMMON + ["Train.dataset.transforms.3.RecResizeImg.image_shape=[3,48,64]",
+                      "Eval.dataset.transforms.2.RecResizeImg.image_shape=[3,48,64]",
+                      "Architecture.Models.Teacher.Backbone.img_size=[48,64]",
                       "Architecture.Models.Teacher.Head.head_list.1.NRTRHead.nrtr_dim=32",
                       "Architecture.Models.Student.Head.head_list.1.NRTRHead.nrtr_dim=32"]
 DET_TERMS = {"dila_dbloss_Student_Teacher", "dila_dbloss_Student2_Teacher", "dml_thrink_maps_0",
@@ -113,7 +113,7 @@ def test_det_cml_trains_evaluates_exports_student(det_data, tmp_path):
 
 def test_rec_distillation_trains_evaluates_exports_student(rec_data, tmp_path):
     _check_run(lambda save, extra: rec_config(rec_data, save, REC_SMALL + list(extra), config=REC), REC_TERMS,
-               tmp_path, [3, 32, 64])
+               tmp_path, [3, 48, 64])
 
 
 @pytest.mark.parametrize("path", [DET, REC])

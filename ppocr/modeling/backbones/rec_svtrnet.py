@@ -1,4 +1,4 @@
-"""SVTRNet: the SVTR recognition backbone (PP-OCRv4's recognition teacher).
+"""SVTRNet: the SVTR recognition backbone (PP-OCRv4's recognition teacher and server SVTR recogniser).
 
 A two- or three-conv patch embedding (stride 4 or 8), a learnt position embedding, then three
 stages of transformer blocks whose token mixer is ``Global`` attention, ``Local`` (windowed)
@@ -234,13 +234,13 @@ class SVTRNet(nn.Layer):
 
     Attributes:
         out_channels: ``out_channels`` with ``last_stage``; else the last stage's token width
-            (``embed_dim[2]``): the output is then the last stage's token map.
+            (``embed_dim[2]``), what the next component receives.
 
     Shape:
-        [B, in_channels, H, W] -> ``last_stage``: [B, out_channels, 1, out_char_num]; else
-        [B, embed_dim[2], H / 2**sub_num / 4 (/ 1 without patch merging), W / 2**sub_num]. PaddleOCR
-        returns the latter as tokens [B, N, C]; here it is that map, so that a neck or ``MultiHead``
-        (the distillation teacher's ``svtr`` neck) takes it like any backbone's output.
+        [B, in_channels, H, W] -> ``last_stage``: [B, out_channels, 1, out_char_num]; else the last
+        stage's tokens [B, N, embed_dim[2]] (N = H / 2**sub_num / 4 * W / 2**sub_num with patch merging),
+        as PaddleOCR returns them: a ``MultiHead`` with ``use_pool`` folds them into rows and pools them
+        to one row ([B, C, 1, W']), which the CTC neck needs.
 
     Raises:
         ValueError: inconsistent sizes, an unknown mixer or an image size not divisible by the strides.
@@ -337,7 +337,6 @@ class SVTRNet(nn.Layer):
                 x = blk(x)
         if not self.prenorm:
             x = self.norm(x)
-        x = self._as_map(x, 2)
         if self.last_stage:
-            x = self.dropout(self.hardswish(self.last_conv(self.avg_pool(x))))
+            x = self.dropout(self.hardswish(self.last_conv(self.avg_pool(self._as_map(x, 2)))))
         return x
