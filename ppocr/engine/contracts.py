@@ -94,6 +94,23 @@ class SignatureFromTransforms(Protocol):
 
 
 @runtime_checkable
+class ExportsSubModel(Protocol):
+    """A model of several models (``DistillationModel``) of which export writes one, in a folder named after it."""
+
+    def export_target(self) -> tuple[str, Any]: ...
+
+
+@runtime_checkable
+class DecodesSubModels(Protocol):
+    """A post-processor that decodes several models' outputs (``{name: output}``) with one single-model
+    post-processor, ``base``; export writes ``base_config()`` as the exported model's ``PostProcess``."""
+
+    base: Any
+
+    def base_config(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
 class HasBackbone(Protocol):
     """A model whose lower layers can be frozen (``Global.freeze_backbone``)."""
 

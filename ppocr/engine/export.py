@@ -124,6 +124,16 @@ def export(cfg: dict, model: paddle.nn.Layer, post) -> str:
     g = cfg["Global"]
     load_trained_weights(g, model, "export", order=("pretrained_model", "checkpoints"), strict=True)
     out_dir = g.get("save_inference_dir") or "./inference/"
+    if isinstance(model, C.ExportsSubModel):  # a DistillationModel: only its student is exported
+        name, model = model.export_target()
+        out_dir = os.path.join(out_dir, name)
+        sub_arch = (cfg["Architecture"].get("Models") or {}).get(name)
+        cfg = dict(cfg, Architecture=dict(sub_arch, model_type=sub_arch.get("model_type") or
+                                          cfg["Architecture"].get("model_type")) if sub_arch else cfg["Architecture"])
+        if isinstance(post, C.DecodesSubModels):
+            cfg["PostProcess"], post = post.base_config(), post.base
+        logger.info("exporting only the %s model of the %s (Architecture.Models.%s) to %s",
+                    name, "DistillationModel", name, out_dir)
     transforms = cfg["Eval"]["dataset"]["transforms"] if cfg.get("Eval") else cfg["Train"]["dataset"]["transforms"]
     model.eval()
     fuse_for_export(model)

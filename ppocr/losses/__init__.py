@@ -7,6 +7,7 @@ from ppocr.losses import det_db_loss  # noqa: F401  (registration)
 from ppocr.losses import cls_loss  # noqa: F401  (registration)
 from ppocr.losses import kie_vqa_loss  # noqa: F401  (registration)
 from ppocr.losses import combined_loss, kie_distillation_loss  # noqa: F401  (registration)
+from ppocr.losses import distillation_loss, det_distillation_loss, rec_distillation_loss  # noqa: F401  (registration)
 from ppocr.registry import LOSSES, build
 
 

@@ -27,18 +27,23 @@ class DistillationMetric:
         base_metric_name: a registered metric, e.g. ``VQASerTokenMetric``.
         key: the model whose scores lead (``Student``: the model checkpoints hold).
         main_indicator: the score that picks the best checkpoint.
+        ignore_space: passed to the base metric when set (``RecMetric``: compare texts without spaces).
     """
 
-    def __init__(self, base_metric_name: str, key: str = "Student", main_indicator: str = "hmean"):
+    def __init__(self, base_metric_name: str, key: str = "Student", main_indicator: str = "hmean",
+                 ignore_space: bool | None = None):
         if base_metric_name not in METRICS or base_metric_name == "DistillationMetric":
             raise ConfigError(f"Metric.base_metric_name must name a registered metric, got {base_metric_name!r}; "
                               f"registered: {', '.join(n for n in METRICS.names() if n != 'DistillationMetric')}")
         self.base_metric_name, self.key, self.main_indicator = base_metric_name, key, main_indicator
+        self.base_options = {"main_indicator": main_indicator}
+        if ignore_space is not None:
+            self.base_options["ignore_space"] = ignore_space
         self.build({key})  # checks main_indicator against the base metric now
         self.reset()
 
     def build(self, names) -> None:
-        self.metrics = {n: build({"name": self.base_metric_name, "main_indicator": self.main_indicator}, METRICS,
+        self.metrics = {n: build({"name": self.base_metric_name, **self.base_options}, METRICS,
                                  where="Metric (base_metric_name)") for n in names}
 
     def __call__(self, preds: Any, batch: Any = None) -> dict:
@@ -48,7 +53,7 @@ class DistillationMetric:
                             f"{have}; use a Distillation* post-processor")
         for name in preds:
             if name not in self.metrics:
-                self.metrics[name] = build({"name": self.base_metric_name, "main_indicator": self.main_indicator},
+                self.metrics[name] = build({"name": self.base_metric_name, **self.base_options},
                                            METRICS, where="Metric (base_metric_name)")
         return {name: self.metrics[name](result, batch) for name, result in preds.items()}[self.key]
 

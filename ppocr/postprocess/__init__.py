@@ -15,6 +15,7 @@ from ppocr.postprocess import db_postprocess  # noqa: F401  (registers DBPostPro
 from ppocr.postprocess import vgsl_postprocess  # noqa: F401  (registers VGSLLabelDecode)
 from ppocr.postprocess import cls_postprocess  # noqa: F401  (registers ClsPostProcess)
 from ppocr.postprocess import kie_postprocess  # noqa: F401  (registers the VQA*TokenLayoutLMPostProcess)
+from ppocr.postprocess import distillation_postprocess  # noqa: F401  (registers the det/rec Distillation*)
 from ppocr.postprocess.rec_postprocess import CTCLabelDecode
 from ppocr.registry import POSTPROCESS, build
 

@@ -44,7 +44,9 @@ def test_matches_brute_force():
 
 
 # options a loss needs beyond its defaults
-REQUIRED = {"CombinedLoss": {"loss_config_list": [{"CTCLoss": {"weight": 1.0}}]}}
+REQUIRED = {"CombinedLoss": {"loss_config_list": [{"CTCLoss": {"weight": 1.0}}]},
+            "MultiLoss": {"loss_config_list": [{"CTCLoss": None}, {"NRTRLoss": None}]},
+            "DistillationDKDLoss": {"multi_head": True}}
 
 
 @pytest.mark.parametrize("name", LOSSES.names())

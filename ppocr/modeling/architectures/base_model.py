@@ -30,7 +30,8 @@ MODEL_TYPES = ("det", "rec", "cls", "kie", "table", "e2e", "sr")
 #: ``Architecture.name`` when a config leaves it out, per ``model_type`` (else ``BaseModel``).
 #: PaddleOCR's KIE configs have no ``name``: their single ``Backbone`` is the whole model.
 DEFAULT_ARCHITECTURES = {"kie": "KIEModel"}
-ARCH_KEYS = ("name", "model_type", "algorithm", "Transform", "Backbone", "Neck", "Head", "AuxHead")
+ARCH_KEYS = ("name", "model_type", "algorithm", "Transform", "Backbone", "Neck", "Head", "AuxHead",
+             "return_all_feats")
 #: where components are looked up per ``model_type`` (see ``Registry.resolve``); others use their own
 #: scope. PaddleOCR builds the text-direction classifier from the recognition components: its
 #: ``MobileNetV3`` is the recognition one.
@@ -56,6 +57,10 @@ class BaseModel(nn.Layer):
             gradient path while the neck (a BiLSTM) has learnt nothing yet; its loss is added by
             the loss (``CTCLoss.aux_weight``). It runs only in training mode, so evaluation,
             prediction and exported models use the main path alone (checkpoint keys ``aux_head.``).
+        return_all_feats: PaddleOCR's option for distillation: training mode returns
+            ``{"backbone_out", "neck_out", "head_out"}`` (a MultiHead's ``ctc_neck`` is the
+            ``neck_out``; a head's other dict output is merged in), eval mode ``{"head_out": ...}``
+            (a dict head output as it is). Export switches it off.
 
     Attributes:
         input_keys: batch keys ``forward`` reads: ``['image']``.
@@ -68,8 +73,12 @@ class BaseModel(nn.Layer):
     """
 
     def __init__(self, backbone: nn.Layer, head: nn.Layer, neck: nn.Layer | None = None,
-                 model_type: str = "rec", algorithm: str | None = None, aux_head: nn.Layer | None = None):
+                 model_type: str = "rec", algorithm: str | None = None, aux_head: nn.Layer | None = None,
+                 return_all_feats: bool = False):
         super().__init__()
+        if not isinstance(return_all_feats, bool):
+            raise ConfigError(f"Architecture.return_all_feats must be true or false, got {return_all_feats!r}")
+        self.return_all_feats = return_all_feats
         self.model_type = model_type
         self.algorithm = algorithm
         self.input_keys = ["image"]
@@ -135,7 +144,8 @@ class BaseModel(nn.Layer):
             if arch_cfg.get("AuxHead") else None
 
         model = cls(backbone, head, neck=neck, model_type=model_type,
-                    algorithm=arch_cfg.get("algorithm"), aux_head=aux_head)
+                    algorithm=arch_cfg.get("algorithm"), aux_head=aux_head,
+                    return_all_feats=bool(arch_cfg.get("return_all_feats") or False))
         n_params = sum(int(p.numel()) for p in model.parameters())
         logger.info("built %s model %s: %s -> %s -> %s%s, %d parameters", model_type,
                     model.algorithm, type(backbone).__name__,
@@ -155,14 +165,33 @@ class BaseModel(nn.Layer):
             x = batch
             batch = None
         x = self.backbone(x)
+        feats = {"backbone_out": x}
         aux = self.aux_head(self.aux_seq(x)) if self.aux_head is not None and self.training else None
         if self.neck is not None:
             x = self.neck(x)
+            feats["neck_out"] = x
         if self._head_takes_batch:
             out = self.head(x, batch=batch if self.training else None)
         else:
             out = self.head(x)
+        if self.return_all_feats:
+            return self._all_feats(feats, out, aux)
         return out if aux is None else {"head_out": out, "aux_out": aux}
+
+    def _all_feats(self, feats: dict, out, aux) -> dict:
+        """PaddleOCR's ``return_all_feats`` output (see the class docstring)."""
+        if not self.training:
+            return out if isinstance(out, dict) else {"head_out": out}
+        if isinstance(out, dict) and "ctc_neck" in out:  # MultiHead: its CTC neck is the neck output
+            feats["neck_out"] = out["ctc_neck"]
+            feats["head_out"] = out
+        elif isinstance(out, dict):
+            feats.update(out)
+        else:
+            feats["head_out"] = out
+        if aux is not None:
+            feats["aux_out"] = aux
+        return feats
 
     def input_spec(self, image_shape: Sequence[int]) -> list[InputSpec]:
         """The export signature, for ``paddle.jit.to_static(..., input_spec=...)``.

@@ -1,4 +1,5 @@
-"""Several models trained together: PaddleOCR's ``DistillationModel`` (UDML: two students learning from each other).
+"""Several models trained together: PaddleOCR's ``DistillationModel`` (a teacher and students, or students
+learning from each other: KIE's UDML, PP-OCRv4's det CML and rec DKD).
 
 The ``Architecture`` section names each model under ``Models``; every entry is an ordinary
 ``Architecture`` section plus three PaddleOCR keys::
@@ -10,8 +11,10 @@ The ``Architecture`` section names each model under ``Models``; every entry is a
       Models:
         Teacher:                         # UDML: a second student, trained as well
           pretrained:                    # weights to start this model from (optional)
-          freeze_params: false           # true: this model is not trained
-          return_all_feats: true         # accepted; KIE models return their hidden states while training
+          freeze_params: false           # true: this model's parameters are not trained (its BatchNorm
+                                         # statistics still follow the batches in training mode, as in PaddleOCR)
+          return_all_feats: true         # det/rec: backbone_out, neck_out, head_out (see BaseModel); KIE models
+                                         # return their hidden states while training anyway
           model_type: kie
           algorithm: LayoutXLM
           Transform:
@@ -22,10 +25,15 @@ The ``Architecture`` section names each model under ``Models``; every entry is a
 ``model(batch)`` returns ``{name: that model's output}``; the ``Distillation*`` losses,
 post-processors and ``DistillationMetric`` pick the models they compare by name.
 
-Checkpoints hold only the model named ``Student``, as PaddleOCR saves distillation runs, in the
-layout that model saves itself in (KIE: a paddlenlp model directory that the non-distillation
-config loads as ``Architecture.Backbone.checkpoints``). Evaluation loads such weights into the
-student.
+Checkpoints are saved as PaddleOCR saves distillation runs: det/rec checkpoints hold every model
+(keys ``<name>.backbone...``, e.g. ``Student.backbone.conv1...``) and resume exactly; KIE checkpoints
+hold only the ``Student``, in the layout it saves itself in (a paddlenlp model directory that the
+non-distillation config loads as ``Architecture.Backbone.checkpoints``). Evaluation and export load
+a whole-model checkpoint by name, or a single model's weights (no prefix) into the student.
+
+Export writes only the student (``Student``): its program and ``inference.yml`` (with the
+single-model post-processor) go to ``<save_inference_dir>/Student/``, where PaddleOCR's export
+puts that model too; the other models are training aids.
 
 Example:
     >>> model = build_model(udml_cfg["Architecture"])
@@ -34,12 +42,14 @@ Example:
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 import paddle.nn as nn
 
 from ppocr.registry import ARCHITECTURES, nearest
-from ppocr.utils.checkpoint import load_pretrained, save_checkpoint, strip_suffix
+from ppocr.utils import safe_pickle
+from ppocr.utils.checkpoint import load_checkpoint, load_pretrained, save_checkpoint, strip_suffix
 from ppocr.utils.errors import CheckpointError, ConfigError
 from ppocr.modeling.architectures.base_model import build_model
 
@@ -98,7 +108,8 @@ class DistillationModel(nn.Layer):
             if not isinstance(sub, dict):
                 raise ConfigError(f"{where} must be an Architecture section, got {sub!r}")
             sub = dict(sub)
-            extra = {k: sub.pop(k) for k in MODEL_KEYS if k in sub}
+            keep = ("return_all_feats",) if sub.get("model_type", arch_cfg.get("model_type")) != "kie" else ()
+            extra = {k: sub.pop(k) for k in MODEL_KEYS if k in sub and k not in keep}
             sub.setdefault("model_type", arch_cfg.get("model_type"))
             try:
                 model = build_model(sub, global_cfg, num_classes=num_classes)
@@ -113,7 +124,7 @@ class DistillationModel(nn.Layer):
                 for p in model.parameters():
                     p.stop_gradient = True
             models[name] = model
-        logger.info("built distillation model: %s (checkpoints hold %s)", ", ".join(models), STUDENT)
+        logger.info("built distillation model: %s (%s is evaluated and exported)", ", ".join(models), STUDENT)
         return cls(models, model_type=arch_cfg.get("model_type"), algorithm=arch_cfg.get("algorithm"))
 
     def forward(self, batch: dict) -> dict[str, Any]:
@@ -124,21 +135,25 @@ class DistillationModel(nn.Layer):
     def student(self) -> nn.Layer:
         return getattr(self, STUDENT)
 
-    # -- checkpoints: only the student is saved (PaddleOCR) ----------------------------------------
+    # -- checkpoints (PaddleOCR's layouts, see the module docstring) ------------------------------
+    def _student_saves_itself(self) -> bool:
+        return getattr(self.student, "save_checkpoint", None) is not None
+
     def save_checkpoint(self, prefix: str, optimizer, states: dict) -> None:
-        """Save the student as it saves itself (KIE: a model directory), with the whole optimizer state."""
-        saver = getattr(self.student, "save_checkpoint", None)
-        if saver is not None:
-            saver(prefix, optimizer, states)
+        """Save every model (det/rec), or the student as it saves itself (KIE), with the whole optimizer state."""
+        if self._student_saves_itself():
+            self.student.save_checkpoint(prefix, optimizer, states)
         else:
-            save_checkpoint(prefix, self.student, optimizer, states)
+            save_checkpoint(prefix, self, optimizer, states)
 
     def load_checkpoint(self, prefix: str, optimizer=None) -> dict:
-        """Checkpoints hold the student only, so a distillation run cannot resume exactly from one.
+        """Resume exactly from a whole-model checkpoint (det/rec).
 
         Raises:
-            CheckpointError: always, with the ways to continue.
+            CheckpointError: a KIE checkpoint (it holds only the student), with the ways to continue.
         """
+        if not self._student_saves_itself():
+            return load_checkpoint(prefix, self, optimizer)
         raise CheckpointError(
             f"{prefix} holds only the {STUDENT} model (distillation runs save the student, as in PaddleOCR), so "
             f"training cannot resume exactly from it. To go on training from its weights, set "
@@ -146,19 +161,39 @@ class DistillationModel(nn.Layer):
             "to evaluate or export it, use the non-distillation config with its weights")
 
     def load_weights(self, path: str) -> None:
-        """Load a checkpoint (the student's weights) into the student, for evaluation."""
+        """Load weights for evaluation and export: a whole-model checkpoint (keys ``<name>.``) by name, else
+        one model's weights into the student."""
+        if not self._student_saves_itself():
+            prefix = strip_suffix(path)
+            if os.path.isfile(prefix + ".pdparams"):
+                keys = safe_pickle.load_params(prefix + ".pdparams").keys()
+                if any(k.split(".", 1)[0] in self.model_names for k in keys):
+                    report = load_pretrained(prefix, self)
+                    if report["missing"] or report["mismatched"]:
+                        raise ConfigError(f"{path} does not fit the distillation model (missing "
+                                          f"{report['missing'][:3]}, mismatched {report['mismatched'][:3]})")
+                    return
         _load_model_weights(self.student, path, "weights")
 
-    def input_spec(self, *args, **kwargs) -> list:
-        """Distillation models are not exported whole.
+    def export_target(self) -> tuple[str, nn.Layer]:
+        """``(name, layer)`` of what export writes: the student, with ``return_all_feats`` off.
 
         Raises:
-            ConfigError: always; export the student with its own config.
+            ConfigError: a KIE distillation model (export the student with its non-distillation config).
         """
-        raise ConfigError("a DistillationModel is not exported whole: export the student with the non-distillation "
-                          "config and the checkpoint this run saved (it holds only the student), e.g. "
-                          "tools/export_model.py -c configs/kie/vi_layoutxlm/ser_vi_layoutxlm_xfund_zh.yml "
-                          "-o Architecture.Backbone.checkpoints=<save_model_dir>/best_accuracy")
+        if self._student_saves_itself():
+            raise ConfigError("a KIE DistillationModel is not exported: export the student with the non-distillation "
+                              "config and the checkpoint this run saved (it holds only the student), e.g. "
+                              "tools/export_model.py -c configs/kie/vi_layoutxlm/ser_vi_layoutxlm_xfund_zh.yml "
+                              "-o Architecture.Backbone.checkpoints=<save_model_dir>/best_accuracy")
+        student = self.student
+        if hasattr(student, "return_all_feats"):
+            student.return_all_feats = False
+        return STUDENT, student
+
+    def input_spec(self, *args, **kwargs) -> list:
+        """The student's export signature (see :meth:`export_target`)."""
+        return self.export_target()[1].input_spec(*args, **kwargs)
 
 
 def _load_model_weights(model: nn.Layer, path: str, where: str) -> None:

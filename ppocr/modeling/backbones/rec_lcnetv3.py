@@ -373,6 +373,8 @@ class PPLCNetV3(nn.Layer):
         net_config: a block table replacing the built-in one (``NET_CONFIG_DET`` or
             ``NET_CONFIG_REC``): ``{blocks2: [[kernel, in_c, out_c, stride, use_se], ...], ...,
             blocks6: [...]}``, channels before scaling.
+        pretrained: accepted for PaddleOCR's configs (their PP-OCRv4 CML students set it); it has no effect
+            there either: weights come from ``Global.pretrained_model`` or ``Architecture.Models.<name>.pretrained``.
 
     Attributes:
         out_channels: detection: ``int(c * scale)`` for c in 16, 24, 56, 480 (``[12, 18, 42, 360]``
@@ -390,8 +392,11 @@ class PPLCNetV3(nn.Layer):
 
     def __init__(self, in_channels: int = 3, scale: float = 1.0, conv_kxk_num: int = 4,
                  lr_mult_list: list[float] = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0), lab_lr: float = 0.1,
-                 det: bool = False, net_config: dict | None = None):
+                 det: bool = False, net_config: dict | None = None, pretrained: bool | None = None):
         super().__init__()
+        if pretrained is not None and not isinstance(pretrained, bool):
+            raise ValueError(f"pretrained must be true, false or null (weights come from Global.pretrained_model or "
+                             f"Architecture.Models.<name>.pretrained), got {pretrained!r}")
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale <= 0:
             raise ValueError(f"scale must be a positive number, got {scale!r}")
         if isinstance(conv_kxk_num, bool) or not isinstance(conv_kxk_num, int) or conv_kxk_num < 1:
