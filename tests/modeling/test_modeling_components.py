@@ -26,6 +26,10 @@ BACKBONE_CASES = {
     "ResNet": [({"layers": 18}, [1, 3, 32, 64], [1, 512, 1, 16])],
     # rec mode; 48 pixels high (its eval pool is 3x2); det mode is in test_rec_lcnetv3.py
     "PPLCNetV3": [({"scale": 0.5}, [2, 3, 48, 320], [2, 256, 1, 40])],
+    # a small SVTR: one block per stage, 8 output columns
+    "SVTRNet": [({"img_size": [32, 64], "embed_dim": [16, 32, 48], "depth": [1, 1, 1], "num_heads": [2, 2, 2],
+                  "mixer": ["Local", "Global", "Global"], "out_channels": 24, "out_char_num": 8},
+                 [2, 3, 32, 64], [2, 24, 1, 8])],
 }
 NECK_CASES = {
     "SequenceEncoder": [({"in_channels": 24, "encoder_type": "rnn", "hidden_size": 8}, [2, 24, 1, 10], [2, 10, 16]),
