@@ -148,3 +148,17 @@ def test_paddleocr_global_keys_are_accepted_and_debug_logs_more(data_dir, tmp_pa
     log = open(tmp_path / "train.log").read()
     assert "Global keys accepted with no effect here (PaddleOCR keys): load_static_weights, d2s_train_image_shape" \
         in log
+
+
+def test_a_resumed_run_with_early_stopping_stops_where_the_uninterrupted_one_does(tmp_path):
+    """Early stopping's counters travel in the checkpoint: the uninterrupted run stops at step 3 (best at the first
+    evaluation, two that cannot improve by 1.0); a run stopped at step 2 and resumed stops at step 3 too (a fresh
+    counter would have gone on to step 5)."""
+    data = make_rec_data(str(tmp_path / "d"), num_train=8, num_eval=2)
+    opts = ["Global.epoch_num=3", "Global.eval_batch_step=[0,1]", "Global.early_stopping={lag: 2, min_delta: 1.0}"]
+    whole = train(rec_config(data, str(tmp_path / "whole"), opts))
+    assert whole["global_step"] == 3
+    part = str(tmp_path / "part")
+    assert train(rec_config(data, part, opts + ["Global.max_steps=2"]))["global_step"] == 2
+    resumed = train(rec_config(data, part, opts + [f"Global.checkpoints={part}/latest"]))
+    assert resumed["global_step"] == 3
