@@ -18,7 +18,9 @@ Example:
 """
 from __future__ import annotations
 
+import ast
 import json
+import re
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -69,6 +71,30 @@ def read_rec_results(path: str) -> dict[str, tuple[str, float]]:
                 raise ValueError(f"{path}:{no}: expected PATH<TAB>TEXT<TAB>SCORE, got {line[:80]!r}")
             out[parts[0]] = ("\t".join(parts[1:-1]), float(parts[-1]))
     return out
+
+
+#: One line of PaddleOCR's ``predict_rec`` log: ``Predicts of PATH:('TEXT', SCORE)``.
+PREDICTS_LINE = re.compile(r"Predicts of (?P<path>.*?):(?P<result>\(.*\))\s*$")
+
+
+def read_rec_predicts(path: str) -> dict[str, tuple[str, float]]:
+    """Read the ``Predicts of PATH:(TEXT, SCORE)`` lines PaddleOCR's ``predict_rec`` logs as ``{PATH: (text, score)}``.
+
+    Other lines are skipped; the tuple is read with ``ast.literal_eval`` (a literal, never code).
+    """
+    out: dict[str, tuple[str, float]] = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            m = PREDICTS_LINE.search(line)
+            if m:
+                text, score = ast.literal_eval(m.group("result"))[:2]
+                out[m.group("path")] = (str(text), float(score))
+    return out
+
+
+def read_det_results(path: str) -> dict[str, list[dict[str, Any]]]:
+    """Read a ``det_results.txt`` (``NAME<TAB>[[[x, y], ...], ...]`` per line) as ``{name: [{"points": box}]}``."""
+    return {name: [{"points": box} for box in boxes] for name, boxes in read_system_results(path).items()}
 
 
 def read_rec_labels(path: str) -> dict[str, str]:
@@ -152,6 +178,20 @@ def compare_system(ours: Mapping[str, Sequence[Mapping[str, Any]]],
             else:
                 total["differences"].append((name, got[i]["transcription"], want[j]["transcription"]))
     return total
+
+
+def compare_det(ours: Mapping[str, Sequence[Any]], theirs: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
+    """Compare detected boxes image by image: :func:`compare_system` without the text.
+
+    Args:
+        ours: ``{image name: [[x, y] x K] boxes}`` (or ``{"points": ...}`` regions).
+        theirs: the reference, same form (:func:`read_det_results` gives regions).
+    """
+    def regions(boxes: Sequence[Any]) -> list[dict[str, Any]]:
+        return [{"transcription": "", "points": b["points"] if isinstance(b, Mapping) else b} for b in boxes]
+
+    out = compare_system({k: regions(v) for k, v in ours.items()}, {k: regions(v) for k, v in theirs.items()})
+    return {k: v for k, v in out.items() if k not in ("same_text", "differences")}
 
 
 def compare_rec(ours: Mapping[str, str], theirs: Mapping[str, str]) -> dict[str, Any]:
