@@ -112,23 +112,26 @@ _TABLE: list[np.ndarray] = []
 def remap_cubic(img: np.ndarray, xy: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """OpenCV 4's fixed-point bicubic ``remap`` of ``img`` with a two-map grid, borders replicated.
 
-    Each output value is ``(sum of 16 weights * pixels + 2**14) >> 15``, saturated to the dtype's range.
+    Each output value is ``(sum of 16 weights * pixels + 2**14) >> 15``, saturated to the dtype's range. The
+    sums are taken as float64 products of integers, which are exact (far below 2**53).
     """
     if not _TABLE:
-        _TABLE.append(cubic_table())
+        _TABLE.append(cubic_table().reshape(-1, 16).astype(np.float64))
     h, w = img.shape[:2]
-    src = img.reshape(h, w, -1).astype(np.int32)
+    flat = img.reshape(h * w, -1)
+    x = xy[..., 0].reshape(-1).astype(np.intp)
+    y = xy[..., 1].reshape(-1).astype(np.intp)
+    weights_of = alpha.reshape(-1).astype(np.intp)
     info = np.iinfo(img.dtype)
-    out = np.empty(xy.shape[:2] + (src.shape[2],), img.dtype)
-    step = max(1, PIXELS_PER_CHUNK // max(1, xy.shape[1]))
-    for top in range(0, xy.shape[0], step):
-        part = slice(top, top + step)
-        cols = np.clip(xy[part, :, 0].astype(np.int64)[..., None] + np.arange(-1, 3), 0, w - 1)  # [h, W', 4]
-        rows = np.clip(xy[part, :, 1].astype(np.int64)[..., None] + np.arange(-1, 3), 0, h - 1)
-        weights = _TABLE[0][alpha[part].astype(np.int64)]  # [h, W', 4, 4]
-        taps = src[rows[..., :, None], cols[..., None, :]]  # [h, W', 4, 4, C]
-        total = np.einsum("hwij,hwijc->hwc", weights, taps)
-        out[part] = np.clip((total + (1 << (COEF_BITS - 1))) >> COEF_BITS, info.min, info.max)
+    out = np.empty((x.size, flat.shape[1]), img.dtype)
+    taps = np.arange(-1, 3)
+    for start in range(0, x.size, PIXELS_PER_CHUNK):
+        part = slice(start, start + PIXELS_PER_CHUNK)
+        cols = np.clip(x[part, None] + taps, 0, w - 1)
+        rows = np.clip(y[part, None] + taps, 0, h - 1)
+        index = (rows[:, :, None] * w + cols[:, None, :]).reshape(-1, 16)  # row-major 4 x 4 neighbourhood
+        total = np.matmul(_TABLE[0][weights_of[part]][:, None, :], flat[index].astype(np.float64))[:, 0]
+        out[part] = np.clip((total.astype(np.int64) + (1 << (COEF_BITS - 1))) >> COEF_BITS, info.min, info.max)
     return out.reshape(xy.shape[:2] + img.shape[2:])
 
 
