@@ -11,9 +11,11 @@ package; without it these tests skip.
 import hashlib
 import os
 
+import numpy as np
 import pytest
 
 import ppocr  # noqa: F401  (registers components)
+from ppocr.inference.predict_rec import TextRecognizer
 from ppocr.inference.predict_system import TextSystem, to_regions
 from ppocr.inference.utility import read_image
 from ppocr.testing import REPO_ROOT
@@ -115,3 +117,10 @@ def test_onednn_path_gives_the_plain_results(plain, pages):
     assert system["matched"] == system["theirs"] == system["ours"], system
     assert system["same_text"] == system["matched"], system["differences"]
     assert compare_rec(mkldnn["rec"], plain["rec"])["same"] == 60
+
+
+def test_a_crop_read_as_nothing_scores_zero():
+    # PaddleOCR's CTC decoding scores an empty text 0, so predict_system's --drop_score drops such boxes
+    rec = TextRecognizer(_options(False))
+    (text, score), = rec([np.full((48, 200, 3), 255, np.uint8)])[0]
+    assert (text, score) == ("", 0.0)
