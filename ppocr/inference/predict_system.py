@@ -70,9 +70,8 @@ def get_rotate_crop_image(img: np.ndarray, points: np.ndarray) -> np.ndarray:
     ``(w, 0)``, ``(w, h)``, ``(0, h)`` for ``i = 0..3``, with bicubic interpolation (for ``uint8`` images
     OpenCV 4's fixed-point ``warpPerspective``, computed by :func:`ppocr.utils.image_warp.warp_perspective`
     so that OpenCV 5 gives the same pixels), so an axis-aligned box with integer corners yields exactly
-    ``img[y0:y1, x0:x1]``. Pixels outside ``img`` repeat its
-    border. A result at least :data:`TALL_RATIO` times as tall as wide is rotated 90 degrees
-    counter-clockwise.
+    ``img[y0:y1, x0:x1]``. Pixels outside ``img`` repeat its border. A result at least :data:`TALL_RATIO`
+    times as tall as wide is rotated 90 degrees counter-clockwise.
 
     Args:
         img: ``HxW[xC]`` image.

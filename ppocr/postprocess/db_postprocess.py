@@ -27,6 +27,7 @@ from ppocr.utils.geometry import order_corners, order_polygon
 
 logger = logging.getLogger(__name__)
 
+
 def _to_numpy(x: Any) -> np.ndarray:
     if isinstance(x, paddle.Tensor):
         return x.numpy()
