@@ -9,9 +9,10 @@ The pipeline comes from the model's ``inference.yml`` (written by ``tools/export
    the transform registry (``DetResizeForTest``, ``NormalizeImage``, ``ToCHWImage`` ...);
 3. the predictor's ``[1, 1, H, W]`` shrink-probability map goes through ``DBPostProcess`` built
    from ``PostProcess``;
-4. boxes are clipped to the image, put in the toolkit's vertex order (clockwise on screen from
-   the top-left, :mod:`ppocr.utils.geometry`), and boxes with a side of 3 px or less are dropped
-   (PaddleOCR's ``filter_tag_det_res``); polygons are clipped and oriented the same way.
+4. boxes are clipped to the image (whole pixels, as PaddleOCR's), put in the toolkit's vertex order
+   (clockwise on screen from the top-left, :mod:`ppocr.utils.geometry`), and boxes with a side under
+   4 px are dropped (PaddleOCR's ``filter_tag_det_res``: ``int(length) <= 3``); polygons are clipped
+   and oriented the same way.
 
 Flags and ``inference.yml`` (the rule of the recogniser: what the model was exported with wins over
 flags the user did not type; a typed flag wins over both):
@@ -80,6 +81,10 @@ MIN_BOX_SIDE = 3
 def filter_boxes(boxes: Any, height: int, width: int, box_type: str = "quad") -> Any:
     """Order, clip and size-filter detected boxes (PaddleOCR's ``filter_tag_det_res``).
 
+    Vertices are clipped to the image and truncated to whole pixels (``DBPostProcess`` already gives
+    whole pixels), as PaddleOCR's ``clip_det_res`` does. A quad whose top or left side is shorter than
+    :data:`MIN_BOX_SIDE` + 1 pixels (PaddleOCR: ``int(length) <= 3``) is dropped.
+
     Args:
         boxes: ``[N, 4, 2]`` quads, or a list of ``[K, 2]`` polygons for ``box_type='poly'``.
         height: image height.
@@ -90,21 +95,19 @@ def filter_boxes(boxes: Any, height: int, width: int, box_type: str = "quad") ->
         ``quad``: float32 ``[M, 4, 2]``, corners clockwise from the top-left, inside the image, both
         side lengths above :data:`MIN_BOX_SIDE`. ``poly``: the polygons clipped to the image.
     """
+    def clip(pts: np.ndarray) -> np.ndarray:
+        pts = np.asarray(pts, np.float32).reshape(-1, 2).copy()
+        pts[:, 0] = np.floor(np.clip(pts[:, 0], 0, width - 1))
+        pts[:, 1] = np.floor(np.clip(pts[:, 1], 0, height - 1))
+        return pts
+
     if box_type == "poly":
-        out = []
-        for poly in boxes:
-            poly = np.asarray(poly, np.float32).reshape(-1, 2).copy()
-            poly[:, 0] = np.clip(poly[:, 0], 0, width - 1)
-            poly[:, 1] = np.clip(poly[:, 1], 0, height - 1)
-            out.append(order_polygon(poly))
-        return out
+        return [order_polygon(clip(poly)) for poly in boxes]
     kept = []
     for box in np.asarray(boxes, np.float32).reshape(-1, 4, 2):
-        box = box.copy()
-        box[:, 0] = np.clip(box[:, 0], 0, width - 1)
-        box[:, 1] = np.clip(box[:, 1], 0, height - 1)
-        box = order_corners(box)  # after clipping, which can move the top-left corner
-        if np.linalg.norm(box[0] - box[1]) <= MIN_BOX_SIDE or np.linalg.norm(box[0] - box[3]) <= MIN_BOX_SIDE:
+        box = order_corners(clip(box))  # after clipping, which can move the top-left corner
+        sides = np.linalg.norm(box[0] - box[1]), np.linalg.norm(box[0] - box[3])
+        if min(int(side) for side in sides) <= MIN_BOX_SIDE:
             continue
         kept.append(box)
     return np.stack(kept).astype(np.float32) if kept else np.zeros((0, 4, 2), np.float32)

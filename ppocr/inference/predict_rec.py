@@ -9,8 +9,9 @@ Pre- and post-processing follow PaddleOCR's ``tools/infer/predict_rec.py`` for C
    scaled to ``[-1, 1]`` with ``(x / 255 - 0.5) / 0.5`` and zero-padded on the right to ``W'``;
 4. the model's ``[B, T, C]`` class probabilities are decoded greedily (CTC: arg-max, collapse
    repeats, drop blanks) by :class:`ppocr.postprocess.CTCLabelDecode`; the score is the mean
-   arg-max probability of the kept steps (of all steps when the text is empty). Outputs that
-   are not probabilities (logits) get a softmax first.
+   arg-max probability of the kept steps, and 0.0 for an empty text (PaddleOCR's
+   ``predict_rec``, so ``predict_system``'s ``--drop_score`` drops crops read as nothing).
+   Outputs that are not probabilities (logits) get a softmax first.
 
 Results come back in input order.
 
@@ -220,8 +221,8 @@ class TextRecognizer:
                 raise ConfigError(f"expected the recogniser to output [B, T, C] with B={len(idx)}, got "
                                   f"{tuple(out.shape)}; is --rec_model_dir a CTC recognition model?")
             self._check_classes(out.shape[2])
-            for i, res in zip(idx, self.decoder(_softmax_if_needed(out))):
-                results[int(i)] = res
+            for i, (text, score) in zip(idx, self.decoder(_softmax_if_needed(out))):
+                results[int(i)] = (text, score if text else 0.0)
             t3 = time.perf_counter()
             self.stats["preprocess"] += t1 - t0
             self.stats["inference"] += t2 - t1

@@ -50,6 +50,7 @@ from ppocr.inference.visualize import TextPainter, draw_ocr_box_txt, find_font
 from ppocr.postprocess.db_postprocess import min_area_box
 from ppocr.utils.errors import ConfigError
 from ppocr.utils.geometry import order_corners
+from ppocr.utils.image_warp import warp_perspective
 
 logger = logging.getLogger(__name__)
 
@@ -62,13 +63,15 @@ IGNORE_TEXTS = ("###", "*")
 
 
 def get_rotate_crop_image(img: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Cut a quadrilateral out of ``img`` as an upright rectangle (perspective transform).
+    """Cut a quadrilateral out of ``img`` as an upright rectangle (perspective transform), as PaddleOCR does.
 
-    The output is ``max(top, bottom edge)`` wide and ``max(left, right edge)`` tall (rounded, at
-    least 1); corner ``points[i]`` maps to the output corner ``(0, 0)``, ``(w, 0)``, ``(w, h)``,
-    ``(0, h)`` for ``i = 0..3``, so an axis-aligned box with integer corners yields exactly
-    ``img[y0:y1, x0:x1]``. Pixels outside ``img`` repeat its border. A result at least
-    :data:`TALL_RATIO` times as tall as wide is rotated 90 degrees counter-clockwise.
+    The output is ``max(top, bottom edge)`` wide and ``max(left, right edge)`` tall, truncated to whole
+    pixels (PaddleOCR's ``int()``; at least 1); corner ``points[i]`` maps to the output corner ``(0, 0)``,
+    ``(w, 0)``, ``(w, h)``, ``(0, h)`` for ``i = 0..3``, with bicubic interpolation (for ``uint8`` images
+    OpenCV 4's fixed-point ``warpPerspective``, computed by :func:`ppocr.utils.image_warp.warp_perspective`
+    so that OpenCV 5 gives the same pixels), so an axis-aligned box with integer corners yields exactly
+    ``img[y0:y1, x0:x1]``. Pixels outside ``img`` repeat its border. A result at least :data:`TALL_RATIO`
+    times as tall as wide is rotated 90 degrees counter-clockwise.
 
     Args:
         img: ``HxW[xC]`` image.
@@ -85,17 +88,38 @@ def get_rotate_crop_image(img: np.ndarray, points: np.ndarray) -> np.ndarray:
         raise ValueError(f"expected 4 finite (x, y) corners, got array of shape {pts.shape}")
     width = max(np.linalg.norm(pts[0] - pts[1]), np.linalg.norm(pts[3] - pts[2]))
     height = max(np.linalg.norm(pts[0] - pts[3]), np.linalg.norm(pts[1] - pts[2]))
-    w, h = max(1, int(round(width))), max(1, int(round(height)))
+    w, h = max(1, int(width)), max(1, int(height))
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     matrix = cv2.getPerspectiveTransform(pts, dst)
-    crop = cv2.warpPerspective(img, matrix, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    if img.dtype == np.uint8:  # OpenCV 4's pixels whatever OpenCV is installed (ppocr.utils.image_warp)
+        crop = warp_perspective(img, matrix, (w, h))
+    else:
+        crop = cv2.warpPerspective(img, matrix, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
     if crop.shape[0] / float(crop.shape[1]) >= TALL_RATIO:
         crop = np.rot90(crop)
     return np.ascontiguousarray(crop)
 
 
+def rect_corners_left_to_right(rect: Any) -> np.ndarray:
+    """The corners of a ``cv2.minAreaRect`` result as PaddleOCR's crops take them.
+
+    The corners are sorted by x (ties keep OpenCV's order). Of the two leftmost, the upper one comes
+    first and the lower one last; of the two rightmost, the upper one second and the lower one third
+    (at equal heights, the second of each pair counts as the upper one). For boxes turned by less than
+    45 degrees this is the toolkit's clockwise order from the top-left; steeper boxes start at their
+    upper-left end, which decides how their crop is turned.
+    """
+    p = sorted(cv2.boxPoints(rect).tolist(), key=lambda q: q[0])
+    top_left, bottom_left = (p[0], p[1]) if p[1][1] > p[0][1] else (p[1], p[0])
+    top_right, bottom_right = (p[2], p[3]) if p[3][1] > p[2][1] else (p[3], p[2])
+    return np.array([top_left, top_right, bottom_right, bottom_left], np.float32)
+
+
 def get_minarea_rect_crop(img: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Crop the minimum-area rectangle around a polygon (for ``--det_box_type poly``).
+    """Crop the minimum-area rectangle around a polygon (for ``--det_box_type poly``), as PaddleOCR does.
+
+    The rectangle is OpenCV's around the polygon's vertices truncated to whole pixels, its corners taken
+    by :func:`rect_corners_left_to_right`.
 
     Args:
         img: ``HxW[xC]`` image.
@@ -104,8 +128,8 @@ def get_minarea_rect_crop(img: np.ndarray, points: np.ndarray) -> np.ndarray:
     Returns:
         The crop, as :func:`get_rotate_crop_image` returns it.
     """
-    box, _ = min_area_box(np.asarray(points, np.float32).reshape(-1, 2))
-    return get_rotate_crop_image(img, box)
+    pts = np.asarray(points, np.float32).reshape(-1, 2).astype(np.int32)
+    return get_rotate_crop_image(img, rect_corners_left_to_right(cv2.minAreaRect(pts)))
 
 
 def _geometry(box: np.ndarray) -> tuple[np.ndarray, float, float, float]:

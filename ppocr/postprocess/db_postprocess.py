@@ -27,10 +27,6 @@ from ppocr.utils.geometry import order_corners, order_polygon
 
 logger = logging.getLogger(__name__)
 
-# pyclipper works on integers: coordinates are scaled by this before offsetting, so the grown
-# box keeps 1/16 px precision, and the round-join tolerance is scaled with them.
-_CLIPPER_SCALE = 16.0
-
 
 def _to_numpy(x: Any) -> np.ndarray:
     if isinstance(x, paddle.Tensor):
@@ -52,15 +48,21 @@ def min_area_box(points: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def unclip(points: np.ndarray, unclip_ratio: float) -> list[np.ndarray]:
-    """Grow a polygon outwards by ``area * unclip_ratio / perimeter`` (round joins).
+    """Grow a polygon outwards by ``area * unclip_ratio / perimeter`` (round joins), as PaddleOCR does.
+
+    The offset distance comes from the exact polygon; the offset itself runs on pyclipper's integer grid,
+    the vertices truncated to whole pixels (what pyclipper does with the float corners PaddleOCR hands it),
+    with pyclipper's default round-join tolerance (0.25 px). So the grown outline has integer vertices,
+    the same ones PaddleOCR's ``DBPostProcess.unclip`` returns (a corner that ``cv2.minAreaRect`` puts a
+    float32 step below a whole pixel in one OpenCV release and on it in another moves by one pixel).
 
     Args:
         points: [K, 2] polygon (K >= 3).
         unclip_ratio: DB's expansion ratio.
 
     Returns:
-        The grown polygons as [M, 2] float arrays; empty for a degenerate input (zero area or
-        length, non-finite coordinates).
+        The grown polygons as [M, 2] float arrays (integer-valued); empty for a degenerate input (zero
+        area or length, non-finite coordinates).
     """
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if len(pts) < 3 or not np.isfinite(pts).all():
@@ -69,15 +71,17 @@ def unclip(points: np.ndarray, unclip_ratio: float) -> list[np.ndarray]:
     if poly.length <= 0 or poly.area <= 0:
         return []
     distance = poly.area * unclip_ratio / poly.length
-    offset = pyclipper.PyclipperOffset(arc_tolerance=0.25 * _CLIPPER_SCALE)
-    offset.AddPath(np.round(pts * _CLIPPER_SCALE).astype(np.int64).tolist(), pyclipper.JT_ROUND,
-                   pyclipper.ET_CLOSEDPOLYGON)
-    paths = offset.Execute(distance * _CLIPPER_SCALE)
-    return [np.asarray(p, dtype=np.float64) / _CLIPPER_SCALE for p in paths if len(p) >= 3]
+    offset = pyclipper.PyclipperOffset()
+    offset.AddPath(np.trunc(pts).astype(np.int64).tolist(), pyclipper.JT_ROUND, pyclipper.ET_CLOSEDPOLYGON)
+    return [np.asarray(p, dtype=np.float64) for p in offset.Execute(distance) if len(p) >= 3]
 
 
 def mean_inside(prob: np.ndarray, polygon: np.ndarray) -> float:
-    """Mean of ``prob`` over the pixels a polygon covers (rasterised with ``cv2.fillPoly``).
+    """Mean of ``prob`` over the pixels a polygon covers (PaddleOCR's ``box_score_fast``/``box_score_slow``).
+
+    The polygon is rasterised with ``cv2.fillPoly`` in the window of its bounding box (floor/ceil of
+    its extent, clipped to the map), its vertices shifted into that window and truncated to whole
+    pixels, as PaddleOCR does; the mean is ``cv2.mean``'s (double precision).
 
     Args:
         prob: [H, W] map.
@@ -93,9 +97,23 @@ def mean_inside(prob: np.ndarray, polygon: np.ndarray) -> float:
     y0 = int(np.clip(np.floor(pts[:, 1].min()), 0, h - 1))
     y1 = int(np.clip(np.ceil(pts[:, 1].max()), 0, h - 1))
     mask = np.zeros((y1 - y0 + 1, x1 - x0 + 1), dtype=np.uint8)
-    cv2.fillPoly(mask, [np.round(pts - [x0, y0]).astype(np.int32)], 1)
-    inside = prob[y0:y1 + 1, x0:x1 + 1][mask > 0]
-    return float(inside.mean()) if inside.size else 0.0
+    cv2.fillPoly(mask, [(pts - [x0, y0]).astype(np.int32)], 1)
+    if not mask.any():
+        return 0.0
+    return float(cv2.mean(np.ascontiguousarray(prob[y0:y1 + 1, x0:x1 + 1], dtype=np.float32), mask)[0])
+
+
+def to_source_pixels(coords: np.ndarray, map_size: int, src_size: float, ratio: float) -> np.ndarray:
+    """Map coordinates along one axis from map pixels to source pixels, rounded to whole pixels.
+
+    When the map covers the whole resized image (``round(ratio * src_size) == map_size``, the usual case),
+    this is PaddleOCR's ``round(x / map_size * src_size)`` in float32 (its arithmetic under numpy 1.x);
+    for a padded map it is ``round(x / ratio)``. ``np.round`` rounds halves to even, as PaddleOCR's does.
+    """
+    x = np.asarray(coords, dtype=np.float32)
+    if round(ratio * src_size) == map_size:
+        return np.round(x / np.float32(map_size) * np.float32(src_size)).astype(np.float64)
+    return np.round(x.astype(np.float64) / ratio)
 
 
 @POSTPROCESS.register()
@@ -106,18 +124,21 @@ class DBPostProcess:
     after a 2x2 dilation):
 
     * ``quad``: minimum-area rectangle of the contour; dropped if its short side is under 3 px or
-      its score under ``box_thresh``; grown by ``unclip``; the rectangle around the grown shape
-      must have a short side of at least 5 px.
+      its score under ``box_thresh``; grown by ``unclip`` (it must stay one polygon); the rectangle
+      around the grown shape must have a short side of at least 5 px.
     * ``poly``: the contour simplified by ``approxPolyDP`` (0.2% of its perimeter, at least 4
       points); scored, grown (it must stay one polygon) and size-checked the same way.
 
     Score (``score_mode``): ``'fast'`` is the mean probability inside the rectangle (``quad``)
-    or the simplified polygon (``poly``); ``'slow'`` inside the exact contour.
+    or the simplified polygon (``poly``, whatever the mode, as PaddleOCR scores polygons);
+    ``'slow'`` inside the exact contour (``quad``).
 
-    Coordinates go from map pixels to source pixels by dividing by ``ratio_w`` / ``ratio_h`` of
-    ``shape_list`` (the resize factors of the eval transform), then are clipped to
-    ``[0, src_w - 1] x [0, src_h - 1]``, and put in the toolkit's vertex order (clockwise on
-    screen from the top-left, :mod:`ppocr.utils.geometry`). NaNs in the map count as 0.
+    Coordinates go from map pixels to source pixels (:func:`to_source_pixels`: PaddleOCR's
+    ``round(x / map_w * src_w)``, or ``round(x / ratio_w)`` for a padded map, with ``src_w`` and
+    ``ratio_w`` from ``shape_list``), are clipped to ``[0, src_w - 1] x [0, src_h - 1]``, and put
+    in the toolkit's vertex order (clockwise on screen from the top-left,
+    :mod:`ppocr.utils.geometry`). So every vertex is a whole pixel, the numbers PaddleOCR's
+    ``DBPostProcess`` and ``filter_tag_det_res`` give. NaNs in the map count as 0.
 
     Args:
         thresh: binarisation threshold of the probability map.
@@ -205,8 +226,8 @@ class DBPostProcess:
             scaled = []
             for box in boxes:
                 box = box.astype(np.float64)
-                box[:, 0] = np.clip(box[:, 0] / ratio_w, 0, src_w - 1)
-                box[:, 1] = np.clip(box[:, 1] / ratio_h, 0, src_h - 1)
+                box[:, 0] = np.clip(to_source_pixels(box[:, 0], prob.shape[1], src_w, ratio_w), 0, src_w - 1)
+                box[:, 1] = np.clip(to_source_pixels(box[:, 1], prob.shape[0], src_h, ratio_h), 0, src_h - 1)
                 # ordered last: scaling by ratio_w != ratio_h and clipping can move the top-left corner
                 scaled.append(order_corners(box) if self.box_type == "quad" else order_polygon(box))
             if self.box_type == "quad":
@@ -274,9 +295,9 @@ class DBPostProcess:
             if score < self.box_thresh:
                 continue
             grown = unclip(box, self.unclip_ratio)
-            if not grown:
+            if len(grown) != 1:
                 continue
-            box, short_side = min_area_box(np.concatenate(grown))
+            box, short_side = min_area_box(grown[0])
             if short_side < self.MIN_SIZE + 2:
                 continue
             boxes.append(box)
@@ -289,7 +310,7 @@ class DBPostProcess:
             approx = cv2.approxPolyDP(contour, 0.002 * cv2.arcLength(contour, True), True).reshape(-1, 2)
             if len(approx) < 4:
                 continue
-            score = self._score(prob, approx, contour)
+            score = mean_inside(prob, approx)
             if score < self.box_thresh:
                 continue
             grown = unclip(approx, self.unclip_ratio)

@@ -148,11 +148,16 @@ def test_flags_override_inference_yml(trained, tmp_path):
 def test_filter_boxes_orders_clips_and_drops():
     boxes = np.array([[[50, 30], [10, 10], [50, 10], [10, 30]],       # shuffled corners
                       [[-5, 5], [30, 5], [30, 40], [-5, 40]],          # sticks out left
-                      [[5, 5], [8, 5], [8, 40], [5, 40]]], np.float32)  # 3 px wide: dropped
+                      [[5, 5], [8, 5], [8, 40], [5, 40]],              # 3 px wide: dropped
+                      [[5, 5], [8, 6], [8, 40], [5, 39]],              # 3.16 px wide: int() is 3, dropped
+                      [[5, 5], [8.9, 5], [8.9, 30], [5, 30]]], np.float32)  # whole pixels: 3 px wide, dropped
     out = filter_boxes(boxes, height=35, width=60)
     np.testing.assert_array_equal(out[0], [[10, 10], [50, 10], [50, 30], [10, 30]])
     np.testing.assert_array_equal(out[1], [[0, 5], [30, 5], [30, 34], [0, 34]])
     assert out.shape == (2, 4, 2) and filter_boxes(np.zeros((0, 4, 2)), 10, 10).shape == (0, 4, 2)
+    # PaddleOCR's clip_det_res: clipped, then truncated to whole pixels
+    np.testing.assert_array_equal(filter_boxes(np.float32([[[1.7, 2.2], [20.9, 2.2], [20.9, 9.5], [1.7, 9.5]]]), 9, 20),
+                                  [[[1, 2], [19, 2], [19, 8], [1, 8]]])
 
 
 def test_errors(trained, tmp_path):

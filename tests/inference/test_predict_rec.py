@@ -76,7 +76,7 @@ def _reference(layer, imgs, batch_num, shape=(3, 32, 100)):
             keep = best != 0
             keep[1:] &= best[1:] != best[:-1]
             text = "".join(CHARS[j - 1] for j in best[keep])
-            res[i] = (text, float(conf[keep].mean()) if keep.any() else float(conf.mean()))
+            res[i] = (text, float(conf[keep].mean()) if keep.any() else 0.0)  # PaddleOCR: empty text scores 0
     return res
 
 

@@ -139,7 +139,8 @@ def test_perspective_crop_recovers_patch(kind):
     page = cv2.warpPerspective(patch, cv2.getPerspectiveTransform(src, quad), (280, 200), flags=cv2.INTER_CUBIC)
     crop = get_rotate_crop_image(page, quad)
     edges = [np.linalg.norm(quad[i] - quad[(i + 1) % 4]) for i in range(4)]
-    assert crop.shape[:2] == (round(max(edges[1], edges[3])), round(max(edges[0], edges[2])))
+    # whole pixels by truncation, as PaddleOCR's get_rotate_crop_image (int())
+    assert crop.shape[:2] == (int(max(edges[1], edges[3])), int(max(edges[0], edges[2])))
     # corner-to-corner maps between two rectangles reduce to a scaling: the crop is the resized patch
     want = cv2.resize(patch, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_LINEAR).astype(np.float32)
     inner = (slice(3, -3), slice(3, -3))
@@ -383,3 +384,19 @@ def test_eval_system_scores_reading_order(tmp_path):
     label.write_text("page.png\t[{\"points\": [[0, 0]]}]\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"gt.txt:1: expected"):
         load_labels(str(label), str(tmp_path))
+
+
+def test_minarea_crop_takes_corners_as_paddleocr():
+    """PaddleOCR's get_minarea_rect_crop: of the rectangle's corners sorted by x, the upper of the two leftmost first,
+    the lower one last; the upper of the two rightmost second. A steep box starts at its upper-left end."""
+    for angle in (10, 35, 60, 80, 100, 145):
+        rect = ((120.0, 90.0), (90.0, 24.0), float(angle))
+        got = PS.rect_corners_left_to_right(rect)
+        by_x = sorted(cv2.boxPoints(rect).tolist(), key=lambda p: p[0])
+        assert sorted(got[[0, 3]].tolist()) == sorted(by_x[:2]) and got[0][1] <= got[3][1]
+        assert sorted(got[[1, 2]].tolist()) == sorted(by_x[2:]) and got[1][1] <= got[2][1]
+    img = np.random.default_rng(1).integers(0, 256, (200, 240, 3), dtype=np.uint8)
+    poly = cv2.boxPoints(((120.0, 100.0), (90.0, 24.0), 60.0))
+    crop = PS.get_minarea_rect_crop(img, poly)
+    np.testing.assert_array_equal(crop, get_rotate_crop_image(img, PS.rect_corners_left_to_right(
+        cv2.minAreaRect(poly.astype(np.int32)))))

@@ -11,7 +11,7 @@ import pytest
 from shapely.geometry import Polygon
 
 from ppocr.postprocess import build_post_process
-from ppocr.postprocess.db_postprocess import DBPostProcess
+from ppocr.postprocess.db_postprocess import DBPostProcess, to_source_pixels, unclip
 from ppocr.utils.errors import ConfigError
 
 SHRINK_RATIO = 0.4  # what MakeShrinkMap uses; unclip_ratio 1.5 about undoes it
@@ -175,3 +175,21 @@ def test_argument_and_input_errors():
         post(np.zeros((2, 1, 8, 8)), np.zeros((3, 4)))
     with pytest.raises(ValueError, match=r"\[B, C, H, W\]"):
         post(np.zeros((8, 8)), None)
+
+
+def test_whole_pixels_as_paddleocr():
+    """PaddleOCR's arithmetic: the unclip runs on the corners truncated to whole pixels, and boxes come back in
+    whole source pixels, round(x / map_w * src_w)."""
+    corners = cv2.boxPoints(((48.3, 40.6), (60.2, 18.7), 17)).astype(np.float64)
+    (grown,) = unclip(corners, 1.5)
+    offset = pyclipper.PyclipperOffset()
+    offset.AddPath(np.trunc(corners).astype(int).tolist(), pyclipper.JT_ROUND, pyclipper.ET_CLOSEDPOLYGON)
+    (want,) = offset.Execute(Polygon(corners).area * 1.5 / Polygon(corners).length)
+    np.testing.assert_array_equal(grown, want)
+    maps = _prob_map(96, 96, [corners])[None, None]
+    (result,) = DBPostProcess(unclip_ratio=1.5, box_thresh=0.5)(maps, np.array([[130, 150, 96 / 130, 96 / 150]]))
+    assert len(result["points"]) == 1
+    np.testing.assert_array_equal(result["points"], np.round(result["points"]))
+    # the map covers the resized image: x / 96 * 150 in float32; a padded map (ratio * src != map size): x / ratio
+    np.testing.assert_array_equal(to_source_pixels(np.array([10.0, 47.9]), 96, 150, 96 / 150), [16, 75])
+    np.testing.assert_array_equal(to_source_pixels(np.array([10.0, 47.9]), 128, 150, 96 / 150), [16, 75])  # not 12, 56

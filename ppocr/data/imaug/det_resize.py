@@ -32,7 +32,8 @@ class DetResizeForTest:
     * ``limit_side_len`` + ``limit_type``: ``'max'`` shrinks so the longer side is at most
       ``limit_side_len``; ``'min'`` enlarges so the shorter side is at least ``limit_side_len``;
       ``'resize_long'`` scales the longer side to exactly ``limit_side_len``. Sides are then
-      rounded to the nearest multiple of 32 (at least 32).
+      truncated to whole pixels and rounded to the nearest multiple of 32 (halves to even, at least
+      32), PaddleOCR's arithmetic.
     * ``image_shape: [h, w]``: resize to exactly that (multiples of 32); with ``keep_ratio`` the
       width follows the aspect ratio instead, rounded up to a multiple of 32.
     * ``resize_long: n``: scale the longer side to ``n``, sides rounded to multiples of 32.
@@ -116,8 +117,10 @@ class DetResizeForTest:
                 ratio = max(1.0, self.limit_side_len / float(min(h, w)))
             else:
                 ratio = self.limit_side_len / float(max(h, w))
-            rh = DF.round_to_multiple(h * ratio, STRIDE)
-            rw = DF.round_to_multiple(w * ratio, STRIDE)
+            # PaddleOCR truncates the scaled sides to whole pixels before rounding to the stride
+            # (int(528.7) = 528 -> 16.5 strides -> 16, where 528.7 / 32 would round to 17)
+            rh = DF.round_to_multiple(int(h * ratio), STRIDE)
+            rw = DF.round_to_multiple(int(w * ratio), STRIDE)
         return DF.cap_side(rh, rw, self.max_side_limit, STRIDE)
 
     def __call__(self, data: dict) -> dict:

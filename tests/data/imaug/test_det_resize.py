@@ -15,6 +15,8 @@ from ppocr.utils.errors import ConfigError
     ({"limit_side_len": 960, "limit_type": "max"}, (480, 640), (480, 640)),
     ({"limit_side_len": 960, "limit_type": "max"}, (1000, 2000), (480, 960)),
     ({"limit_side_len": 960, "limit_type": "max"}, (10, 13), (32, 32)),        # never below 32
+    # PaddleOCR's arithmetic: 551 * 0.96 = 528.96 -> int 528 -> 16.5 strides -> 16 (half to even), not 17
+    ({"limit_side_len": 960, "limit_type": "max"}, (1000, 551), (960, 512)),
     ({"limit_side_len": 960, "limit_type": "resize_long"}, (300, 500), (576, 960)),
     ({"image_shape": [736, 1280]}, (480, 640), (736, 1280)),
     ({"image_shape": [736, 1280], "keep_ratio": True}, (480, 640), (736, 992)),  # ceil(981.3 / 32) * 32
