@@ -122,7 +122,7 @@ class Reparameterizable(Protocol):
     """A layer with a training form and a fused inference form (PPLCNetV3's ``LearnableRepLayer``: its branches
     folded into one conv with bias). Export calls ``rep()`` on every such sublayer that ``is_repped`` is False for;
     ``load_fused(weight, bias)`` is the inverse, used to import a released inference model: it sets the unfused
-    layer so that in eval mode it computes that conv exactly."""
+    layer so that it computes that conv exactly, in eval mode and in training (where it then learns from it)."""
 
     #: True once ``rep()`` has run
     is_repped: bool

@@ -10,7 +10,7 @@ import pytest
 
 import ppocr.modeling  # noqa: F401  (registers everything)
 from ppocr.modeling.architectures.base_model import build_model
-from ppocr.modeling.backbones.rec_lcnetv3 import LearnableRepLayer, PPLCNetV3
+from ppocr.modeling.backbones.rec_lcnetv3 import LearnableRepLayer, PPLCNetV3, holds_fused_statistics
 from ppocr.registry import BACKBONES, build
 
 paddle.seed(0)
@@ -171,6 +171,135 @@ def test_loaded_layer_still_trains():
     layer(paddle.rand([2, 4, 8, 8])).mean().backward()
     opt.step()
     assert not np.allclose(_np(layer.conv_kxk[1].bn.weight), before)  # the zeroed branches learn again
+
+
+def _fused_and_loaded(cin, cout, k, stride, groups, seed=1):
+    """A random layer fused by rep(), and a fresh layer set from that fused conv by load_fused (train mode)."""
+    source = LearnableRepLayer(cin, cout, k, stride=stride, groups=groups, num_conv_branches=4)
+    _randomise(source, seed=seed)
+    source.eval()
+    fused = copy.deepcopy(source)
+    fused.rep()
+    target = LearnableRepLayer(cin, cout, k, stride=stride, groups=groups, num_conv_branches=4)
+    _randomise(target, seed=seed + 1)
+    target.lab.set_state_dict(fused.lab.state_dict())
+    target.act.set_state_dict(fused.act.state_dict())
+    target.load_fused(fused.reparam_conv.weight, fused.reparam_conv.bias)
+    target.train()
+    return fused, target
+
+
+def _statistics(layer):
+    return {k: _np(v).copy() for k, v in layer.state_dict().items() if k.endswith(("_mean", "_variance"))}
+
+
+def _fused_copy(layer):
+    out = copy.deepcopy(layer)
+    out.rep()
+    return out
+
+
+FUSED_CASES = [  # in, out, kernel, stride, groups: strides 1, 2, (2, 1), depthwise and not, with every branch kind
+    pytest.param(8, 8, 3, 1, 8, id="dw-s1"), pytest.param(8, 8, 5, 2, 8, id="dw-s2"),
+    pytest.param(8, 8, 3, (2, 1), 8, id="dw-s21"), pytest.param(8, 8, 1, 1, 1, id="pw-identity"),
+    pytest.param(8, 16, 1, 1, 1, id="pw-expand"), pytest.param(8, 12, 3, 2, 1, id="full-s2"),
+    pytest.param(8, 8, 3, (2, 1), 1, id="full-s21"), pytest.param(8, 8, 3, 1, 1, id="full-s1")]
+
+
+@pytest.mark.parametrize("cin,cout,k,stride,groups", FUSED_CASES)
+def test_load_fused_trains_as_the_fused_conv(cin, cout, k, stride, groups):
+    fused, target = _fused_and_loaded(cin, cout, k, stride, groups)
+    x = paddle.randn([3, cin, 9, 12])
+    stats = _statistics(target)
+    np.testing.assert_allclose(_np(target(x)), _np(fused(x)), atol=1e-5)  # train mode: the fused conv
+    assert target.frozen_statistics
+    for key, value in _statistics(target).items():  # the running statistics are read, not updated
+        np.testing.assert_array_equal(value, stats[key], err_msg=key)
+
+    # one optimizer step: the branches change, and train mode, eval mode and rep() still agree
+    opt = paddle.optimizer.Adam(learning_rate=0.01, parameters=target.parameters())
+    target(x).square().mean().backward()
+    opt.step()
+    opt.clear_grad()
+    train_out = _np(target(x))
+    assert np.abs(train_out - _np(fused(x))).max() > 1e-3  # it did learn
+    np.testing.assert_allclose(_np(_fused_copy(target)(x)), train_out, atol=1e-5)
+    target.eval()
+    np.testing.assert_allclose(_np(target(x)), train_out, atol=1e-5)
+    target.train()
+    assert target.frozen_statistics
+    for key, value in _statistics(target).items():
+        np.testing.assert_array_equal(value, stats[key], err_msg=key)
+
+
+@pytest.mark.parametrize("cin,cout,k,stride,groups", [FUSED_CASES[0], FUSED_CASES[5]])
+def test_frozen_statistics_survive_a_state_dict_round_trip(tmp_path, cin, cout, k, stride, groups):
+    _, target = _fused_and_loaded(cin, cout, k, stride, groups)
+    opt = paddle.optimizer.Adam(learning_rate=0.01, parameters=target.parameters())
+    x = paddle.randn([3, cin, 9, 12])
+    target(x).square().mean().backward()
+    opt.step()
+    paddle.save(target.state_dict(), str(tmp_path / "layer.pdparams"))
+
+    fresh = LearnableRepLayer(cin, cout, k, stride=stride, groups=groups, num_conv_branches=4)
+    fresh(x)  # a fresh layer trains with batch statistics
+    assert not fresh.frozen_statistics
+    fresh.set_state_dict(paddle.load(str(tmp_path / "layer.pdparams")))
+    np.testing.assert_allclose(_np(fresh(x)), _np(target(x)), atol=1e-5)
+    assert fresh.frozen_statistics
+    np.testing.assert_allclose(_np(_fused_copy(fresh)(x)), _np(fresh(x)), atol=1e-5)
+
+
+def test_layers_trained_with_batch_statistics_are_not_frozen():
+    layer = LearnableRepLayer(8, 8, 3, groups=8, num_conv_branches=2)
+    assert holds_fused_statistics([layer]) == [False]  # new: variance 1
+    x = paddle.randn([4, 8, 6, 6]) * 3 + 1
+    before = _np(layer.identity._mean).copy()
+    out = layer(x)
+    assert not layer.frozen_statistics
+    assert not np.allclose(_np(layer.identity._mean), before)  # batch statistics, tracked as usual
+    # and the output is the batch-normalised one, not the running-statistics one
+    layer.eval()
+    assert np.abs(_np(out) - _np(layer(x))).max() > 1e-2
+    _randomise(layer)
+    layer.train()
+    layer(x)
+    assert not layer.frozen_statistics
+
+
+def test_backbone_from_fused_layers_trains_as_the_fused_backbone(tmp_path):
+    """PPLCNetV3 (det, as the detector's rep layers are the same) set from a fused copy: in train mode it computes
+    what the fused copy computes, also after a checkpoint round trip into a new backbone."""
+    net = PPLCNetV3(scale=0.5, det=True, conv_kxk_num=2)
+    _randomise(net, seed=4)
+    fused = copy.deepcopy(net)
+    fused.eval()
+    reps = {n: m for n, m in fused.named_sublayers() if isinstance(m, LearnableRepLayer)}
+    for m in reps.values():
+        m.rep()
+    target = PPLCNetV3(scale=0.5, det=True, conv_kxk_num=2)
+    own = target.state_dict()
+    for key, value in fused.state_dict().items():  # the stem and det projections by name
+        if key in own:
+            own[key].set_value(value)
+    for name, layer in target.named_sublayers():
+        if isinstance(layer, LearnableRepLayer):
+            assert not layer.refresh_in_forward  # the backbone refreshes them all at once
+            layer.load_fused(reps[name].reparam_conv.weight, reps[name].reparam_conv.bias)
+            layer.lab.set_state_dict(reps[name].lab.state_dict())
+            layer.act.set_state_dict(reps[name].act.state_dict())
+    x = paddle.rand([2, 3, 64, 64])
+    fused.train()  # its stem BN uses batch statistics as the target's does
+    target.train()
+    for got, want in zip(target(x), fused(x)):
+        assert np.abs(_np(got) - _np(want)).max() <= 1e-5 * (1 + np.abs(_np(want)).max())
+
+    paddle.save(target.state_dict(), str(tmp_path / "net.pdparams"))
+    again = PPLCNetV3(scale=0.5, det=True, conv_kxk_num=2)
+    again.set_state_dict(paddle.load(str(tmp_path / "net.pdparams")))
+    for got, want in zip(again(x), target(x)):
+        np.testing.assert_allclose(_np(got), _np(want), atol=1e-5)
+    assert all(m.frozen_statistics for m in again.sublayers() if isinstance(m, LearnableRepLayer))
 
 
 def test_backbone_rep_matches_eval():

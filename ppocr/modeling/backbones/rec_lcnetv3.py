@@ -7,7 +7,9 @@ Every depthwise and pointwise conv is a ``LearnableRepLayer``: while training it
 ``conv_kxk_num`` kxk conv+BN branches, a 1x1 conv+BN branch (when k > 1) and a BN-only identity
 branch (when shape-preserving), then a learnable affine ``scale * x + bias`` and a
 hardswish-plus-affine activation. ``rep()`` folds the branches into one conv with bias, which is
-the form PaddleOCR's exported inference models contain; ``load_fused`` goes the other way.
+the form PaddleOCR's exported inference models contain; ``load_fused`` goes the other way, and a
+layer set that way keeps computing that conv in training too (its BNs' statistics stay frozen; see
+``LearnableRepLayer``), so a model imported from a release fine-tunes from what the release computes.
 
 Checkpoint keys match PaddleOCR's: ``conv1``, ``blocks2`` ... ``blocks6`` (``N.dw_conv``,
 ``N.se``, ``N.pw_conv``; inside a rep layer ``identity``, ``conv_kxk.I``, ``conv_1x1``, ``lab``,
@@ -96,15 +98,44 @@ def _bn_to_scale_shift(bn: nn.BatchNorm2D) -> tuple[np.ndarray, np.ndarray]:
     return a, bn.bias.numpy().astype(np.float64) - bn._mean.numpy().astype(np.float64) * a
 
 
-def _set_bn(bn: nn.BatchNorm2D, weight: np.ndarray | float, bias: np.ndarray | float,
-            mean: float = 0.0, variance: float | None = None) -> None:
-    """Overwrite a BN's four tensors (``variance`` None: ``1 - eps``, so it divides by exactly 1)."""
+def _set_bn(bn: nn.BatchNorm2D, weight: np.ndarray | float, bias: np.ndarray | float) -> None:
+    """Make ``bn`` the affine map ``weight * x + bias``: running mean 0 and variance ``1 - eps`` (it divides by
+    exactly 1), which are also the statistics that mark a layer set by ``load_fused``."""
     c = bn.weight.shape[0]
-    var = 1.0 - bn._epsilon if variance is None else variance
     bn.weight.set_value(np.broadcast_to(np.asarray(weight, "float32"), [c]).copy())
     bn.bias.set_value(np.broadcast_to(np.asarray(bias, "float32"), [c]).copy())
-    bn._mean.set_value(np.full([c], mean, "float32"))
-    bn._variance.set_value(np.full([c], var, "float32"))
+    bn._mean.set_value(np.zeros([c], "float32"))
+    bn._variance.set_value(np.full([c], 1.0 - bn._epsilon, "float32"))
+
+
+def _frozen_bn(bn: nn.BatchNorm2D, x: paddle.Tensor) -> paddle.Tensor:
+    """``bn(x)`` as in eval mode (running statistics), in any mode: differentiable in ``x`` and the BN's scale
+    and shift, and the statistics are read only, never updated. Works for ``SyncBatchNorm`` too, which ignores
+    ``use_global_stats``."""
+    scale = bn.weight * paddle.rsqrt(bn._variance + bn._epsilon)
+    shift = bn.bias - bn._mean * scale
+    return x * scale.astype(x.dtype).reshape([1, -1, 1, 1]) + shift.astype(x.dtype).reshape([1, -1, 1, 1])
+
+
+def holds_fused_statistics(layers: Sequence["LearnableRepLayer"]) -> list[bool]:
+    """For each unfused layer, whether its branch BNs hold the statistics ``load_fused`` writes (every running
+    mean exactly 0, every running variance exactly ``1 - eps``), read in one transfer to the host."""
+    if not layers:
+        return []
+    marks = []
+    for layer in layers:
+        bns = layer.branch_norms()
+        means = paddle.concat([bn._mean for bn in bns])
+        variances = paddle.concat([bn._variance - (1.0 - bn._epsilon) for bn in bns])
+        marks.append(paddle.logical_and(paddle.all(means == 0), paddle.all(variances == 0)))
+    return [bool(v) for v in paddle.stack(marks).numpy()]
+
+
+def refresh_frozen_statistics(layers: Sequence["LearnableRepLayer"]) -> None:
+    """Set ``frozen_statistics`` of each unfused layer in ``layers`` from its BN statistics (one host read)."""
+    pending = [layer for layer in layers if not layer.is_repped]
+    for layer, frozen in zip(pending, holds_fused_statistics(pending)):
+        layer.frozen_statistics = frozen
 
 
 class LearnableAffineBlock(nn.Layer):
@@ -162,6 +193,22 @@ class LearnableRepLayer(nn.Layer):
     then ``lab`` and, unless the stride is 2, ``act``. In eval mode every branch is affine in
     ``x``, so the sum equals one kxk conv with bias; ``rep()`` builds it (``reparam_conv``).
 
+    Frozen statistics (a layer set by ``load_fused``). A released inference model holds only the
+    fused conv; ``load_fused`` puts it into the branches with BNs that pass through (running mean 0,
+    variance ``1 - eps``). Trained with batch statistics those BNs would normalise each channel and
+    the layer would no longer compute the conv, so such a layer computes its BNs with their running
+    statistics in training too, and never updates them: every branch stays affine in ``x``, training
+    and eval compute the same function, ``rep()`` gives exactly it, and the optimizer changes kernels,
+    BN scales and shifts from the release's values. Whether a layer is such a layer is read from its
+    statistics at each training forward (``frozen_statistics``), not stored: the state dict keeps
+    PaddleOCR's keys, and any load (``Global.checkpoints``, ``Global.pretrained_model``, ``set_state_dict``)
+    restores it with the statistics. It cannot misfire on a layer trained with batch statistics (they
+    change at the first step) or on a new one (variance 1). Eval mode is unchanged (running statistics).
+    Not chosen: a persistable flag buffer (a new key in every layer: PaddleOCR's checkpoints and earlier
+    ones would no longer fit a strict resume, and Paddle has no load hook to turn it back into a Python
+    flag) and BN's ``use_global_stats`` (a Python attribute that no load restores, and ``SyncBatchNorm``
+    ignores it); the frozen branches are computed here from the BN's tensors (``_frozen_bn``).
+
     Args:
         in_channels: input channels.
         out_channels: output channels.
@@ -174,6 +221,12 @@ class LearnableRepLayer(nn.Layer):
 
     Attributes:
         is_repped: True once ``rep()`` has fused the branches.
+        frozen_statistics: whether training uses the BNs' running statistics (a layer set by
+            ``load_fused``, or loaded from a checkpoint of one); refreshed from the statistics at every
+            training forward.
+        refresh_in_forward: True (default): the training forward reads the statistics itself; an owner that
+            refreshes all its layers at once (``PPLCNetV3``: one host read per forward) sets it False, and
+            then a layer called on its own uses what its owner's last training forward read.
 
     Shape:
         [B, in_channels, H, W] -> [B, out_channels, H', W'] (usual conv arithmetic, "same" padding).
@@ -187,6 +240,8 @@ class LearnableRepLayer(nn.Layer):
         if not isinstance(num_conv_branches, int) or num_conv_branches < 1:
             raise ValueError(f"num_conv_branches (conv_kxk_num) must be an int >= 1, got {num_conv_branches!r}")
         self.is_repped = False
+        self.frozen_statistics = False
+        self.refresh_in_forward = True
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = kernel_size
@@ -203,17 +258,39 @@ class LearnableRepLayer(nn.Layer):
         self.act = Act(lab_lr=lab_lr)
         _scale_lr(self, lr_mult)
 
+    def branch_norms(self) -> list[nn.BatchNorm2D]:
+        """The BNs of the branches (kxk, then 1x1, then identity); empty once repped."""
+        if self.is_repped:
+            return []
+        bns = [branch.bn for branch in self.conv_kxk]
+        if self.conv_1x1 is not None:
+            bns.append(self.conv_1x1.bn)
+        if self.identity is not None:
+            bns.append(self.identity)
+        return bns
+
+    def _branch_sum(self, x: paddle.Tensor, frozen: bool) -> paddle.Tensor:
+        def norm(bn: nn.BatchNorm2D, y: paddle.Tensor) -> paddle.Tensor:
+            return _frozen_bn(bn, y) if frozen else bn(y)
+
+        out = 0
+        if self.identity is not None:
+            out += norm(self.identity, x)
+        if self.conv_1x1 is not None:
+            out += norm(self.conv_1x1.bn, self.conv_1x1.conv(x))
+        for branch in self.conv_kxk:
+            out += norm(branch.bn, branch.conv(x))
+        return out
+
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         if self.is_repped:
             out = self.reparam_conv(x)
-        else:
-            out = 0
-            if self.identity is not None:
-                out += self.identity(x)
-            if self.conv_1x1 is not None:
-                out += self.conv_1x1(x)
-            for conv in self.conv_kxk:
-                out += conv(x)
+        elif self.training:
+            if self.refresh_in_forward and paddle.in_dynamic_mode():
+                refresh_frozen_statistics([self])
+            out = self._branch_sum(x, self.frozen_statistics)
+        else:  # eval: running statistics either way
+            out = self._branch_sum(x, False)
         out = self.lab(out)
         if not _stride_is(self.stride, 2):
             out = self.act(out)
@@ -263,6 +340,7 @@ class LearnableRepLayer(nn.Layer):
             delattr(self, branch)
             setattr(self, branch, None)
         self.is_repped = True
+        self.frozen_statistics = False
 
     @paddle.no_grad()
     def load_fused(self, weight, bias) -> None:
@@ -273,7 +351,9 @@ class LearnableRepLayer(nn.Layer):
         The first kxk branch takes the kernel, with a BN that adds ``bias`` and otherwise passes
         through; the other kxk branches, the 1x1 branch and the identity BN are set to add zero
         (their BN scale and shift are 0, their kernels are kept, so they learn again from there).
-        On a repped layer the fused conv itself is set.
+        Every branch BN gets running mean 0 and variance ``1 - eps``, which makes the layer one with
+        frozen statistics (see the class docstring): in training mode too it computes that conv, and
+        its BNs' statistics stay as they are. On a repped layer the fused conv itself is set.
 
         Args:
             weight: array or tensor of shape [out_channels, in_channels / groups, k, k].
@@ -298,9 +378,10 @@ class LearnableRepLayer(nn.Layer):
         _set_bn(first.bn, 1.0, bias)
         for branch in others + ([self.conv_1x1] if self.conv_1x1 is not None else []):
             # a zero BN scale silences the branch but, unlike a zero kernel too, still gets gradients
-            _set_bn(branch.bn, 0.0, 0.0, variance=1.0)
+            _set_bn(branch.bn, 0.0, 0.0)
         if self.identity is not None:
-            _set_bn(self.identity, 0.0, 0.0, variance=1.0)
+            _set_bn(self.identity, 0.0, 0.0)
+        self.frozen_statistics = True
 
 
 class LCNetV3Block(nn.Layer):
@@ -376,6 +457,9 @@ class PPLCNetV3(nn.Layer):
         pretrained: accepted for PaddleOCR's configs (their PP-OCRv4 CML students set it); it has no effect
             there either: weights come from ``Global.pretrained_model`` or ``Architecture.Models.<name>.pretrained``.
 
+    In training, each forward first reads which of its rep layers were set from a fused release (their
+    ``frozen_statistics``, see ``LearnableRepLayer``), all in one host read.
+
     Attributes:
         out_channels: detection: ``int(c * scale)`` for c in 16, 24, 56, 480 (``[12, 18, 42, 360]``
             at 0.75); recognition: the last stage's width (``make_divisible(512 * scale, 16)``).
@@ -434,8 +518,15 @@ class PPLCNetV3(nn.Layer):
                                             for cin, cout in zip(stage_channels, self.out_channels)])
         else:
             self.out_channels = width(self.net_config["blocks6"][-1][2])
+        for layer in self._rep_layers():  # forward refreshes them all with one host read
+            layer.refresh_in_forward = False
+
+    def _rep_layers(self) -> list[LearnableRepLayer]:
+        return [m for m in self.sublayers() if isinstance(m, LearnableRepLayer)]
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor | list[paddle.Tensor]:
+        if self.training and paddle.in_dynamic_mode():
+            refresh_frozen_statistics(self._rep_layers())  # which layers came from a fused release
         x = self.blocks2(self.conv1(x))
         feats = []
         for stage in STAGES[1:]:
