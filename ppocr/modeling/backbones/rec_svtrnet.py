@@ -30,20 +30,16 @@ import logging
 import numpy as np
 import paddle
 import paddle.nn as nn
-import paddle.nn.functional as F
-from paddle.nn.initializer import Constant, KaimingNormal, KaimingUniform, TruncatedNormal
+from paddle.nn.initializer import KaimingNormal, KaimingUniform
 
 from ppocr.modeling.layers.activation import build_activation
-from ppocr.modeling.layers.transformer import Mlp
+from ppocr.modeling.layers.transformer import GlobalAttention, Mlp, init_transformer_weights, trunc_normal, zeros
 from ppocr.registry import BACKBONES
 
 logger = logging.getLogger(__name__)
 
 MIXERS = ("Global", "Local", "Conv")
 PATCH_MERGING = ("Conv", "Pool")
-_trunc_normal = TruncatedNormal(std=0.02)
-_zeros = Constant(0.0)
-_ones = Constant(1.0)
 
 
 class DropPath(nn.Layer):
@@ -106,21 +102,13 @@ class ConvMixer(nn.Layer):
         return self.local_mixer(x).flatten(2).transpose([0, 2, 1])
 
 
-class Attention(nn.Layer):
+class Attention(GlobalAttention):
     """Multi-head self-attention over the tokens (keys ``qkv``, ``proj``); ``Local`` masks every query to a
     ``local_k`` window of the [H, W] token map."""
 
     def __init__(self, dim: int, num_heads: int, mixer: str, hw: list[int], local_k: list[int], qkv_bias: bool,
                  qk_scale: float | None, attn_drop: float, proj_drop: float):
-        super().__init__()
-        self.num_heads, self.dim = num_heads, dim
-        self.head_dim = dim // num_heads
-        self.scale = qk_scale or self.head_dim ** -0.5
-        self.qkv = nn.Linear(dim, dim * 3, bias_attr=qkv_bias)
-        self.attn_drop = nn.Dropout(attn_drop)
-        self.proj = nn.Linear(dim, dim)
-        self.proj_drop = nn.Dropout(proj_drop)
-        self.mask = None
+        super().__init__(dim, num_heads, qkv_bias, qk_scale, attn_drop, proj_drop)
         if mixer == "Local":
             h, w = hw
             hk, wk = local_k
@@ -131,16 +119,6 @@ class Attention(nn.Layer):
             allowed = allowed[:, hk // 2:h + hk // 2, wk // 2:w + wk // 2].reshape([h * w, h * w])
             mask = np.where(allowed > 0, 0.0, -np.inf).astype(np.float32)
             self.mask = paddle.to_tensor(mask[None, None])
-
-    def forward(self, x: paddle.Tensor) -> paddle.Tensor:
-        qkv = self.qkv(x).reshape([0, -1, 3, self.num_heads, self.head_dim]).transpose([2, 0, 3, 1, 4])
-        q, k, v = qkv[0] * self.scale, qkv[1], qkv[2]
-        attn = q.matmul(k.transpose([0, 1, 3, 2]))
-        if self.mask is not None:
-            attn = attn + self.mask
-        attn = self.attn_drop(F.softmax(attn, axis=-1))
-        x = attn.matmul(v).transpose([0, 2, 1, 3]).reshape([0, -1, self.dim])
-        return self.proj_drop(self.proj(x))
 
 
 class SVTRNetBlock(nn.Layer):
@@ -282,7 +260,7 @@ class SVTRNet(nn.Layer):
         self.hw = [img_size[0] // stride, img_size[1] // stride]
         self.patch_embed = PatchEmbed(in_channels, embed_dim[0], sub_num)
         self.pos_embed = self.create_parameter([1, self.hw[0] * self.hw[1], embed_dim[0]],
-                                               default_initializer=_zeros)
+                                               default_initializer=zeros)
         self.pos_drop = nn.Dropout(drop_rate)
         rates = np.linspace(0, drop_path_rate, sum(depth))
         heights = [self.hw[0], self.hw[0] // 2 if merging else self.hw[0], self.hw[0] // 4 if merging else self.hw[0]]
@@ -310,18 +288,9 @@ class SVTRNet(nn.Layer):
                             "(out_channels=%d applies to the last stage only)", embed_dim[2], out_channels)
         if not prenorm:
             self.norm = nn.LayerNorm(embed_dim[-1], epsilon=epsilon)
-        _trunc_normal(self.pos_embed)
-        self.apply(self._init_weights)
+        trunc_normal(self.pos_embed)
+        self.apply(init_transformer_weights)
 
-    @staticmethod
-    def _init_weights(m: nn.Layer) -> None:
-        if isinstance(m, nn.Linear):
-            _trunc_normal(m.weight)
-            if m.bias is not None:
-                _zeros(m.bias)
-        elif isinstance(m, nn.LayerNorm):
-            _zeros(m.bias)
-            _ones(m.weight)
 
     def _as_map(self, x: paddle.Tensor, stage: int) -> paddle.Tensor:
         return x.transpose([0, 2, 1]).reshape([0, self.embed_dim[stage], self.heights[stage], self.hw[1]])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import paddle
 import paddle.nn as nn
 import paddle.nn.functional as F
-from paddle.nn.initializer import KaimingUniform
+from paddle.nn.initializer import Constant, KaimingUniform, TruncatedNormal
 
 from ppocr.modeling.layers.activation import build_activation
 
@@ -67,6 +67,23 @@ class Mlp(nn.Layer):
         return self.drop(self.fc2(x))
 
 
+trunc_normal = TruncatedNormal(std=0.02)
+zeros = Constant(0.0)
+ones = Constant(1.0)
+
+
+def init_transformer_weights(m: nn.Layer) -> None:
+    """SVTR's initialisation, for ``layer.apply``: Linear weights truncated-normal (std 0.02) with zero bias,
+    LayerNorm scale 1 and shift 0."""
+    if isinstance(m, nn.Linear):
+        trunc_normal(m.weight)
+        if m.bias is not None:
+            zeros(m.bias)
+    elif isinstance(m, nn.LayerNorm):
+        zeros(m.bias)
+        ones(m.weight)
+
+
 class GlobalAttention(nn.Layer):
     """Multi-head self-attention over all positions (SVTR's ``Global`` mixer; keys ``qkv``, ``proj``).
 
@@ -95,11 +112,15 @@ class GlobalAttention(nn.Layer):
         self.attn_drop = nn.Dropout(attn_drop)
         self.proj = nn.Linear(dim, dim)
         self.proj_drop = nn.Dropout(proj_drop)
+        self.mask: paddle.Tensor | None = None   # additive attention mask (SVTRNet's ``Local`` mixer sets one)
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         qkv = self.qkv(x).reshape([0, -1, 3, self.num_heads, self.head_dim]).transpose([2, 0, 3, 1, 4])
         q, k, v = qkv[0] * self.scale, qkv[1], qkv[2]
-        attn = self.attn_drop(F.softmax(q.matmul(k.transpose([0, 1, 3, 2])), axis=-1))
+        attn = q.matmul(k.transpose([0, 1, 3, 2]))
+        if self.mask is not None:
+            attn = attn + self.mask
+        attn = self.attn_drop(F.softmax(attn, axis=-1))
         x = attn.matmul(v).transpose([0, 2, 1, 3]).reshape([0, -1, self.dim])
         return self.proj_drop(self.proj(x))
 

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import paddle
 import paddle.nn as nn
-from paddle.nn.initializer import Constant, TruncatedNormal
 
 from ppocr.modeling.layers import to_pair
-from ppocr.modeling.layers.transformer import ConvBNAct, SVTRBlock
+from ppocr.modeling.layers.transformer import ConvBNAct, SVTRBlock, init_transformer_weights
 
-_trunc_normal = TruncatedNormal(std=0.02)
-_zeros = Constant(0.0)
-_ones = Constant(1.0)
 
 
 class EncoderWithSVTR(nn.Layer):
@@ -83,17 +79,8 @@ class EncoderWithSVTR(nn.Layer):
         self.conv4 = ConvBNAct(2 * in_channels, reduced, [kh, kw], padding=pad, act="swish")
         self.conv1x1 = ConvBNAct(reduced, dims, 1, act="swish")
         self.out_channels = dims
-        self.apply(self._init_weights)
+        self.apply(init_transformer_weights)
 
-    @staticmethod
-    def _init_weights(m: nn.Layer) -> None:
-        if isinstance(m, nn.Linear):
-            _trunc_normal(m.weight)
-            if m.bias is not None:
-                _zeros(m.bias)
-        elif isinstance(m, nn.LayerNorm):
-            _zeros(m.bias)
-            _ones(m.weight)
 
     def forward(self, x: paddle.Tensor) -> paddle.Tensor:
         z = x.detach() if self.use_guide else x
