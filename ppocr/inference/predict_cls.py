@@ -32,21 +32,12 @@ import cv2
 import numpy as np
 
 from ppocr.data.imaug import functional as F
-from ppocr.inference.predict_rec import parse_image_shape
-from ppocr.inference.utility import create_predictor, is_explicit, label_list_arg, read_inference_yml, to_namespace
+from ppocr.inference.utility import (check_postprocess, create_predictor, is_explicit, label_list_arg,
+                                    model_image_shape, read_inference_yml, to_namespace)
 from ppocr.postprocess.cls_postprocess import ClsPostProcess
 from ppocr.utils.errors import ConfigError
 
 logger = logging.getLogger(__name__)
-
-
-def _yml_image_shape(infer_cfg: Mapping[str, Any]) -> list[int] | None:
-    for op in (infer_cfg.get("PreProcess") or {}).get("transform_ops") or []:
-        if isinstance(op, dict) and isinstance(op.get("ClsResizeImg"), dict):
-            shape = op["ClsResizeImg"].get("image_shape")
-            if shape is not None:
-                return parse_image_shape(shape, "inference.yml PreProcess ClsResizeImg.image_shape")
-    return None
 
 
 def resize_norm_img(img: np.ndarray, image_shape: Sequence[int]) -> np.ndarray:
@@ -85,17 +76,8 @@ class TextClassifier:
         self.cls_thresh = float(thresh)
         self.predictor, self.input_tensor, self.output_tensors, self.config = create_predictor(args, "cls", logger)
         self.infer_cfg = read_inference_yml(args.cls_model_dir)
-        post = self.infer_cfg.get("PostProcess") or {}
-        if post.get("name", "ClsPostProcess") != "ClsPostProcess":
-            raise ConfigError(f"{args.cls_model_dir}/inference.yml: PostProcess {post.get('name')!r} is not a "
-                              "text-direction classifier's; this predictor decodes ClsPostProcess models only")
-
-        yml_shape = _yml_image_shape(self.infer_cfg)
-        if yml_shape is not None and not is_explicit(args, "cls_image_shape"):
-            self.cls_image_shape = yml_shape
-            logger.info("cls_image_shape %s from inference.yml", yml_shape)
-        else:
-            self.cls_image_shape = parse_image_shape(args.cls_image_shape, "--cls_image_shape")
+        post = check_postprocess(self.infer_cfg, args.cls_model_dir, "ClsPostProcess")
+        self.cls_image_shape = model_image_shape(args, self.infer_cfg, "ClsResizeImg", "cls_image_shape")
         labels = post.get("label_list") if post.get("label_list") is not None and not is_explicit(args, "label_list") \
             else args.label_list
         try:

@@ -41,7 +41,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ppocr.data.imaug import functional as F
-from ppocr.inference.utility import create_predictor, is_explicit, read_inference_yml, to_namespace
+from ppocr.inference.utility import (check_postprocess, create_predictor, is_explicit, model_image_shape,
+                                    read_inference_yml, to_namespace)
 from ppocr.postprocess.rec_postprocess import CTCLabelDecode
 from ppocr.registry import nearest
 from ppocr.utils.character import load_character_list
@@ -51,31 +52,6 @@ logger = logging.getLogger(__name__)
 
 #: Algorithms whose models end in a CTC head and share this predictor's processing.
 CTC_ALGORITHMS = ("CRNN", "Rosetta", "STARNet", "SVTR", "SVTR_LCNet", "SVTR_HGNet")
-
-
-def parse_image_shape(value: str | Sequence[int], flag: str = "--rec_image_shape") -> list[int]:
-    """Parse ``"3, 48, 320"`` (or a sequence) into ``[C, H, W]``.
-
-    Raises:
-        ConfigError: not three positive integers, or ``C`` not 1 or 3.
-    """
-    try:
-        parts = [int(v) for v in (value.split(",") if isinstance(value, str) else value)]
-    except (TypeError, ValueError):
-        parts = []
-    if len(parts) != 3 or min(parts) <= 0 or parts[0] not in (1, 3):
-        raise ConfigError(f"{flag} must be 'C, H, W' with C in (1, 3) and positive H, W, got {value!r}")
-    return parts
-
-
-def _yml_image_shape(infer_cfg: Mapping[str, Any]) -> list[int] | None:
-    ops = (infer_cfg.get("PreProcess") or {}).get("transform_ops") or []
-    for op in ops:
-        if isinstance(op, dict) and isinstance(op.get("RecResizeImg"), dict):
-            shape = op["RecResizeImg"].get("image_shape")
-            if shape is not None:
-                return parse_image_shape(shape, "inference.yml PreProcess RecResizeImg.image_shape")
-    return None
 
 
 def resize_norm_img(img: np.ndarray, image_shape: Sequence[int], max_wh_ratio: float) -> np.ndarray:
@@ -132,17 +108,8 @@ class TextRecognizer:
         self.predictor, self.input_tensor, self.output_tensors, self.config = create_predictor(args, "rec", logger)
         self.infer_cfg = read_inference_yml(args.rec_model_dir)
 
-        post = self.infer_cfg.get("PostProcess") or {}
-        if post.get("name", "CTCLabelDecode") != "CTCLabelDecode":
-            raise ConfigError(f"{args.rec_model_dir}/inference.yml: PostProcess {post.get('name')!r} is not "
-                              "supported; this predictor decodes CTCLabelDecode models only")
-
-        yml_shape = _yml_image_shape(self.infer_cfg)
-        if yml_shape is not None and not is_explicit(args, "rec_image_shape"):
-            self.rec_image_shape = yml_shape
-            logger.info("rec_image_shape %s from inference.yml", yml_shape)
-        else:
-            self.rec_image_shape = parse_image_shape(args.rec_image_shape)
+        post = check_postprocess(self.infer_cfg, args.rec_model_dir, "CTCLabelDecode")
+        self.rec_image_shape = model_image_shape(args, self.infer_cfg, "RecResizeImg", "rec_image_shape")
 
         self.character, self._space_appended = self._load_characters(args, post)
         self.decoder = CTCLabelDecode()

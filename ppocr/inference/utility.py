@@ -42,7 +42,7 @@ import argparse
 import copy
 import logging
 import os
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import yaml
@@ -287,6 +287,47 @@ def read_inference_yml(model_dir: str) -> dict:
     if not isinstance(cfg, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level, got {type(cfg).__name__}")
     return cfg
+
+
+def parse_image_shape(value: str | Sequence[int], flag: str = "--rec_image_shape") -> list[int]:
+    """Parse ``"3, 48, 320"`` (or a sequence) into ``[C, H, W]``.
+
+    Raises:
+        ConfigError: not three positive integers, or ``C`` not 1 or 3.
+    """
+    try:
+        parts = [int(v) for v in (value.split(",") if isinstance(value, str) else value)]
+    except (TypeError, ValueError):
+        parts = []
+    if len(parts) != 3 or min(parts) <= 0 or parts[0] not in (1, 3):
+        raise ConfigError(f"{flag} must be 'C, H, W' with C in (1, 3) and positive H, W, got {value!r}")
+    return parts
+
+
+def model_image_shape(args: argparse.Namespace, infer_cfg: Mapping[str, Any], transform: str, flag: str) -> list[int]:
+    """The model's input ``[C, H, W]``: what ``inference.yml`` records under ``PreProcess`` ``transform``'s
+    ``image_shape`` (the shape it was trained with), unless ``--flag`` was given; else ``--flag``'s value."""
+    if not is_explicit(args, flag):
+        for op in (infer_cfg.get("PreProcess") or {}).get("transform_ops") or []:
+            shape = op.get(transform).get("image_shape") if isinstance(op, dict) and isinstance(
+                op.get(transform), dict) else None
+            if shape is not None:
+                logging.getLogger(__name__).info("%s %s from inference.yml", flag, shape)
+                return parse_image_shape(shape, f"inference.yml PreProcess {transform}.image_shape")
+    return parse_image_shape(getattr(args, flag), f"--{flag}")
+
+
+def check_postprocess(infer_cfg: Mapping[str, Any], model_dir: str, name: str) -> dict:
+    """``inference.yml``'s PostProcess section, checked to be ``name`` (the only decoding the predictor has).
+
+    Raises:
+        ConfigError: another post-processor.
+    """
+    post = infer_cfg.get("PostProcess") or {}
+    if post.get("name", name) != name:
+        raise ConfigError(f"{model_dir}/inference.yml: PostProcess {post.get('name')!r} is not supported; this "
+                          f"predictor decodes {name} models only")
+    return post
 
 
 def model_files(model_dir: str | None, flag: str = "rec_model_dir") -> tuple[str, str]:
