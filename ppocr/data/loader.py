@@ -14,6 +14,7 @@ import paddle.distributed as dist
 from paddle.io import DataLoader, DistributedBatchSampler
 from paddle.io.dataloader.collate import default_collate_fn
 
+from ppocr.data.epoch import EpochSampling
 from ppocr.registry import DATASETS, SAMPLERS, accepted_params, build, nearest
 from ppocr.utils.errors import ConfigError, DataError
 
@@ -34,7 +35,7 @@ SECTION_KEYS = ("dataset", "loader", "sampler")
 REQUIRED_SECTION_KEYS = ("dataset", "loader")
 
 
-class SeededBatchSampler(DistributedBatchSampler):
+class SeededBatchSampler(EpochSampling, DistributedBatchSampler):
     """Batch sampler that shards indices across processes and shuffles reproducibly.
 
     Like ``paddle.io.DistributedBatchSampler``, indices are padded (by repeating the first
@@ -139,14 +140,6 @@ class SeededBatchSampler(DistributedBatchSampler):
         n = int(math.ceil(len(self.dataset) / self.nranks))
         return n // self.batch_size if self.drop_last else int(math.ceil(n / self.batch_size))
 
-    def set_epoch(self, epoch: int, start_batch: int = 0) -> None:
-        """Select the shuffle of ``epoch`` and skip its first ``start_batch`` batches (a resumed epoch)."""
-        if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
-            raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}")
-        if not isinstance(start_batch, (int, np.integer)) or start_batch < 0:
-            raise ValueError(f"start_batch must be a non-negative integer, got {start_batch!r}")
-        self.epoch = int(epoch)
-        self.start_batch = int(start_batch)
 
 
 class _SampleFailure:

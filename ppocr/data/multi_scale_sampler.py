@@ -7,6 +7,7 @@ from typing import Iterator
 import numpy as np
 import paddle.distributed as dist
 
+from ppocr.data.epoch import EpochSampling
 from ppocr.registry import SAMPLERS
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ def _pair_list(scales) -> list[tuple[int, int]]:
 
 
 @SAMPLERS.register()
-class MultiScaleSampler:
+class MultiScaleSampler(EpochSampling):
     """Yield batches of ``(width, height, index, wh_ratio)`` for :class:`~ppocr.data.multi_scale_dataset.MultiScaleDataSet`.
 
     As PaddleOCR's: the batches cycle through ``scales`` (rounded down to multiples of
@@ -131,17 +132,14 @@ class MultiScaleSampler:
     def __iter__(self) -> Iterator[list[tuple]]:
         yield from self.batches()[self.start_batch:]
 
+    def batch_indices(self, i: int) -> list[int]:
+        """The sample indices of batch ``i`` (0-based, from the start of the current epoch) on this process."""
+        batches = self.batches()
+        return [idx for _, _, idx, _ in batches[i]] if 0 <= i < len(batches) else []
+
     def __len__(self) -> int:
         return len(self.plan)
 
-    def set_epoch(self, epoch: int, start_batch: int = 0) -> None:
-        """Select the order of ``epoch`` and skip its first ``start_batch`` batches (a resumed epoch)."""
-        if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
-            raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}")
-        if not isinstance(start_batch, (int, np.integer)) or start_batch < 0:
-            raise ValueError(f"start_batch must be a non-negative integer, got {start_batch!r}")
-        self.epoch = int(epoch)
-        self.start_batch = int(start_batch)
 
     def __repr__(self) -> str:
         return f"MultiScaleSampler(sizes={self.sizes}, batches={len(self.plan)}, ds_width={self.ds_width})"

@@ -44,6 +44,17 @@ def test_every_sample_each_epoch_reproducible_and_resumable():
     assert s.batches() != first
 
 
+def test_batch_indices_name_the_samples_of_each_batch():
+    """What the NaN guard logs for a multi-scale batch: its sample indices, for the current epoch."""
+    s = MultiScaleSampler(_Fake(20), [[64, 32], [64, 16]], first_bs=4, seed=5, num_replicas=1, rank=0)
+    s.set_epoch(3)
+    yielded = list(s)
+    assert [s.batch_indices(i) for i in range(len(yielded))] == [[idx for _, _, idx, _ in b] for b in yielded]
+    assert s.batch_indices(len(yielded)) == []
+    with pytest.raises(ValueError, match="start_batch"):
+        s.set_epoch(1, -1)
+
+
 def test_shards_are_disjoint():
     parts = [MultiScaleSampler(_Fake(12), [[64, 32]], first_bs=3, seed=1, num_replicas=2, rank=r).batches()
              for r in range(2)]
